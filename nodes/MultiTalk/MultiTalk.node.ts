@@ -1,0 +1,49 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { requestSettingsProperty } from '../shared/requestSettings';
+import { route } from '../shared/router';
+import { operations } from './actions/router';
+
+export class MultiTalk implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'MultiTalk',
+		name: 'multiTalk',
+		icon: { light: 'file:../../icons/multitalk.svg', dark: 'file:../../icons/multitalk.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Turn an image and one or more voices into a talking video with MeiGen-MultiTalk',
+		defaults: { name: 'MultiTalk' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'multiTalkApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [{ name: 'Service', value: 'service' }],
+				default: 'service',
+			},
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				displayOptions: { show: { resource: ['service'] } },
+				options: [
+					{ name: 'Health', value: 'health', action: 'Check API health', description: 'Check that the API is up' },
+				],
+				default: 'health',
+			},
+			requestSettingsProperty,
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await route.call(this, operations);
+	}
+}

@@ -1,0 +1,175 @@
+import type { IBinaryData, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import type { ApiRequest, RequestContext } from './http';
+import { apiRequest } from './http';
+import { providerApiError } from './errors';
+import type { Provider } from './provider';
+
+export interface DownloadTarget {
+	fileName: string;
+	mimeType: string;
+}
+
+/** Bytes actually stored for a binary: from the binary data service, or the inline base64. */
+export async function storedSize(ctx: RequestContext, binary: IBinaryData): Promise<number | undefined> {
+	if (binary.id) {
+		try {
+			const meta = await ctx.helpers.getBinaryMetadata(binary.id);
+			if (typeof meta.fileSize === 'number') return meta.fileSize;
+		} catch {
+			// hosts without metadata for this storage mode: fall through to the inline data
+		}
+	}
+	if (binary.data && binary.data !== 'filesystem-v2' && !binary.id) {
+		return Buffer.from(binary.data, 'base64').length;
+	}
+	return undefined;
+}
+
+/**
+ * Downloads a response body straight into n8n's binary data store, never holding it in
+ * memory: the response stream goes to `prepareBinaryData` as it arrives. The stored size is
+ * then checked against Content-Length, so a body cut short fails instead of leaving a broken
+ * MP4 behind. Idempotent downloads (GET) are retried whole when the stream breaks.
+ */
+export async function downloadToBinary(
+	ctx: RequestContext,
+	provider: Provider,
+	request: Omit<ApiRequest, 'responseType'>,
+	target: DownloadTarget,
+	maxAttempts = 3,
+): Promise<{ binary: IBinaryData; bytes: number | undefined; headers: Record<string, unknown> }> {
+	const idempotent = request.idempotent ?? request.method === 'GET';
+	for (let attempt = 1; ; attempt++) {
+		const response = await apiRequest<AsyncIterable<Buffer> & { destroy?: () => void }>(ctx, provider, {
+			...request,
+			responseType: 'stream',
+		});
+		const expected = Number(response.headers['content-length'] ?? NaN);
+		try {
+			const binary = await ctx.helpers.prepareBinaryData(
+				response.body as unknown as Buffer,
+				target.fileName,
+				target.mimeType,
+			);
+			const bytes = await storedSize(ctx, binary);
+			if (Number.isFinite(expected) && bytes !== undefined && bytes !== expected) {
+				throw new Error(`received ${bytes} of ${expected} bytes`);
+			}
+			if (bytes === 0) throw new Error('received an empty body');
+			binary.fileName = target.fileName;
+			binary.mimeType = target.mimeType;
+			return { binary, bytes, headers: response.headers };
+		} catch (error) {
+			response.body.destroy?.();
+			const signal = request.signal;
+			if (signal?.aborted) {
+				throw new NodeOperationError(ctx.getNode(), 'The execution was cancelled', { itemIndex: request.itemIndex });
+			}
+			if (!idempotent || attempt >= maxAttempts) {
+				throw providerApiError(ctx.getNode(), {
+					provider: provider.name,
+					fallback: `The download of ${target.fileName} was cut short (${(error as Error).message}); nothing was stored`,
+					itemIndex: request.itemIndex,
+				});
+			}
+		}
+	}
+}
+
+/** Attaches binaries to an output item under the given property names. */
+export function withBinary(
+	item: INodeExecutionData,
+	binaries: Record<string, IBinaryData | undefined>,
+): INodeExecutionData {
+	const binary = { ...(item.binary ?? {}) };
+	for (const [name, data] of Object.entries(binaries)) if (data) binary[name] = data;
+	return { ...item, binary };
+}
+
+/** Reads an input binary property, failing clearly (field name, what exists) when it is missing. */
+export function requireInputBinary(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	propertyName: string,
+	fieldLabel = 'Input Binary Field',
+): IBinaryData {
+	const item = ctx.getInputData()[itemIndex];
+	const binary = item?.binary?.[propertyName];
+	if (!binary) {
+		const available = Object.keys(item?.binary ?? {});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`${fieldLabel}: the input item has no binary property "${propertyName}"`,
+			{
+				itemIndex,
+				description: available.length
+					? `Binary properties on this item: ${available.join(', ')}`
+					: 'This item carries no binary data. Add a node that reads or downloads the file first.',
+			},
+		);
+	}
+	return binary;
+}
+
+/** The whole input binary as a Buffer (for small files such as WAV uploads). */
+export async function readInputBinary(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	propertyName: string,
+): Promise<Buffer> {
+	requireInputBinary(ctx, itemIndex, propertyName);
+	return await ctx.helpers.getBinaryDataBuffer(itemIndex, propertyName);
+}
+
+/**
+ * The input binary as a sequence of chunks: streamed from the binary data store when it is
+ * stored by id (large files never sit whole in memory), sliced from memory otherwise.
+ */
+export async function* inputBinaryChunks(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	propertyName: string,
+	chunkSize: number,
+): AsyncGenerator<Buffer> {
+	const binary = requireInputBinary(ctx, itemIndex, propertyName);
+	if (binary.id) {
+		const stream = await ctx.helpers.getBinaryStream(binary.id, chunkSize);
+		for await (const chunk of stream as AsyncIterable<Buffer>) yield Buffer.from(chunk);
+		return;
+	}
+	const buffer = await ctx.helpers.getBinaryDataBuffer(itemIndex, propertyName);
+	for (let offset = 0; offset < buffer.length; offset += chunkSize) {
+		yield buffer.subarray(offset, offset + chunkSize);
+	}
+}
+
+/** Collected in-memory chunks (WebSocket sessions) with a hard cap the user sets. */
+export class CappedBuffer {
+	private readonly chunks: Buffer[] = [];
+	private size = 0;
+
+	constructor(
+		private readonly capBytes: number,
+		private readonly onOverflow: (capBytes: number) => Error,
+	) {}
+
+	push(chunk: Buffer): void {
+		if (this.size + chunk.length > this.capBytes) throw this.onOverflow(this.capBytes);
+		this.chunks.push(chunk);
+		this.size += chunk.length;
+	}
+
+	get byteLength(): number {
+		return this.size;
+	}
+
+	get chunkCount(): number {
+		return this.chunks.length;
+	}
+
+	toBuffer(): Buffer {
+		return Buffer.concat(this.chunks, this.size);
+	}
+}

@@ -1,0 +1,144 @@
+import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+/** What a provider said went wrong, read from its own error body. */
+export interface ProviderFailure {
+	message: string;
+	code?: string;
+	details?: unknown;
+}
+
+function text(value: unknown): string | undefined {
+	if (typeof value === 'string' && value.trim() !== '') return value;
+	return undefined;
+}
+
+function asObject(value: unknown): IDataObject | undefined {
+	return value !== null && typeof value === 'object' && !Array.isArray(value)
+		? (value as IDataObject)
+		: undefined;
+}
+
+/**
+ * FastAPI-style `{detail}`: a string, or a 422 list of `{loc, msg, type}` which is shown field
+ * by field ("text: String should have at least 1 character").
+ */
+export function parseDetail(detail: unknown): ProviderFailure | undefined {
+	if (text(detail)) return { message: detail as string };
+	if (Array.isArray(detail)) {
+		const lines = detail.map((entry) => {
+			const e = asObject(entry) ?? {};
+			const loc = Array.isArray(e.loc) ? e.loc.filter((p) => p !== 'body').join('.') : '';
+			const msg = text(e.msg) ?? JSON.stringify(entry);
+			return loc ? `${loc}: ${msg}` : msg;
+		});
+		const firstType = asObject(detail[0])?.type;
+		return { message: lines.join('; '), code: text(firstType), details: detail };
+	}
+	return undefined;
+}
+
+/** AvatarTalk: `{status, error_code, message, details}`, and FastAPI `{detail}` on 404s. */
+export function parseAvatarTalkError(body: unknown): ProviderFailure | undefined {
+	const b = asObject(body);
+	if (!b) return undefined;
+	if (text(b.message)) return { message: b.message as string, code: text(b.error_code), details: b.details };
+	return parseDetail(b.detail);
+}
+
+/** MuseTalk: `{error, detail}`. */
+export function parseMuseTalkError(body: unknown): ProviderFailure | undefined {
+	const b = asObject(body);
+	if (!b) return undefined;
+	const fromDetail = parseDetail(b.detail);
+	if (fromDetail) return { ...fromDetail, code: text(b.error) ?? fromDetail.code };
+	if (text(b.error)) return { message: b.error as string };
+	return undefined;
+}
+
+/** LiveTalking backend: `{detail}` (string, or a 422 validation list). */
+export function parseLiveTalkingError(body: unknown): ProviderFailure | undefined {
+	return parseDetail(asObject(body)?.detail);
+}
+
+/** AvaTar: `{error: {code, message, details}}`. */
+export function parseAvaTarError(body: unknown): ProviderFailure | undefined {
+	const b = asObject(body);
+	const e = asObject(b?.error);
+	if (e && text(e.message)) return { message: e.message as string, code: text(e.code), details: e.details };
+	if (b && text(b.error)) return { message: b.error as string };
+	return parseDetail(b?.detail);
+}
+
+/** MultiTalk: `{error, detail, request_id}`. */
+export function parseMultiTalkError(body: unknown): ProviderFailure | undefined {
+	const b = asObject(body);
+	if (!b) return undefined;
+	const fromDetail = parseDetail(b.detail);
+	const requestId = text(b.request_id);
+	if (fromDetail) {
+		return {
+			message: fromDetail.message,
+			code: text(b.error) ?? fromDetail.code,
+			details: requestId ? { request_id: requestId } : fromDetail.details,
+		};
+	}
+	if (text(b.error)) return { message: b.error as string, details: requestId ? { request_id: requestId } : undefined };
+	return undefined;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+	400: 'Bad request',
+	401: 'Unauthorized: check the API key in the credential',
+	403: 'Forbidden',
+	404: 'Not found',
+	408: 'Request timeout',
+	409: 'Conflict',
+	413: 'Payload too large',
+	422: 'Validation error',
+	429: 'Too many requests: rate limit exceeded',
+	500: 'Internal server error',
+	502: 'Bad gateway',
+	503: 'Service unavailable',
+	504: 'Gateway timeout',
+};
+
+export interface ApiErrorInput {
+	provider: string;
+	statusCode?: number;
+	failure?: ProviderFailure;
+	/** Used when the body held no provider message (HTML page, empty body, network error). */
+	fallback?: string;
+	hint?: string;
+	itemIndex?: number;
+}
+
+/**
+ * The one way a provider failure becomes an n8n error: the provider's own message (or a
+ * plain-language fallback), its error code in brackets, the HTTP status as `httpCode`.
+ * Only the parsed body goes in: never request options, so no header or secret can leak.
+ */
+export function providerApiError(node: INode, input: ApiErrorInput): NodeApiError {
+	const { provider, statusCode, failure } = input;
+	const base =
+		failure?.message ??
+		input.fallback ??
+		(statusCode ? STATUS_TEXT[statusCode] ?? `HTTP ${statusCode}` : 'Request failed');
+	const message = `${provider}: ${base}${failure?.code ? ` [${failure.code}]` : ''}`;
+	const parts = [statusCode ? `${provider} answered HTTP ${statusCode}.` : undefined, input.hint];
+	const response: JsonObject = {
+		message,
+		...(failure?.code ? { code: failure.code } : {}),
+		...(statusCode ? { httpCode: String(statusCode) } : {}),
+		...(failure?.details !== undefined ? { details: failure.details as JsonObject } : {}),
+	};
+	const error = new NodeApiError(node, response, {
+		message,
+		description: parts.filter(Boolean).join(' ') || undefined,
+		httpCode: statusCode ? String(statusCode) : undefined,
+		itemIndex: input.itemIndex,
+	});
+	if (failure?.code) error.context.providerCode = failure.code;
+	if (statusCode) error.context.statusCode = statusCode;
+	return error;
+}
