@@ -1,0 +1,15 @@
+import type { Emulator } from '../server';
+import * as avaTar from './avatar';
+import * as avatarTalk from './avatartalk';
+import * as liveKit from './livekit';
+import * as liveTalking from './livetalking';
+import * as multiTalk from './multitalk';
+import * as museTalk from './musetalk';
+import * as s3 from './s3';
+
+export interface ProviderModule {
+	register(emulator: Emulator): void;
+}
+
+/** Every stand-in the emulator runs; each module follows its document in ../shared/provider-apis. */
+export const PROVIDERS: ProviderModule[] = [avatarTalk, multiTalk, museTalk, liveTalking, avaTar, liveKit, s3];
