@@ -3,7 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestSettingsProperty } from '../shared/requestSettings';
 import { route } from '../shared/router';
-import { operations } from './actions/router';
+import { operations, properties } from './actions/router';
 
 export class MultiTalk implements INodeType {
 	description: INodeTypeDescription = {
@@ -19,28 +19,7 @@ export class MultiTalk implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'multiTalkApi', required: true }],
-		properties: [
-			{
-				displayName: 'Resource',
-				name: 'resource',
-				type: 'options',
-				noDataExpression: true,
-				options: [{ name: 'Service', value: 'service' }],
-				default: 'service',
-			},
-			{
-				displayName: 'Operation',
-				name: 'operation',
-				type: 'options',
-				noDataExpression: true,
-				displayOptions: { show: { resource: ['service'] } },
-				options: [
-					{ name: 'Health', value: 'health', action: 'Check API health', description: 'Check that the API is up' },
-				],
-				default: 'health',
-			},
-			requestSettingsProperty,
-		],
+		properties: [...properties, requestSettingsProperty],
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

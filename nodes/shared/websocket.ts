@@ -1,0 +1,218 @@
+import type { INode } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { providerApiError } from './errors';
+
+export type WsMessage = { kind: 'text'; text: string } | { kind: 'binary'; data: Buffer };
+
+export interface WsSessionOptions {
+	/** Shown in errors ("AvatarTalk: ..."). */
+	provider: string;
+	url: string;
+	/** Sent with the upgrade request (Authorization...). Node's WebSocket accepts headers. */
+	headers?: Record<string, string>;
+	/** Execution cancel signal (or a batch's own): closes the socket at once. */
+	signal?: AbortSignal;
+	connectTimeoutMs: number;
+	/** Longest silence allowed between two server messages. */
+	idleTimeoutMs: number;
+	/** Absolute end of the whole session (epoch ms). */
+	deadline: number;
+	itemIndex?: number;
+	/** Turns a close code + reason into words; return undefined for a normal end. */
+	describeClose?: (code: number, reason: string) => { message: string; code?: string } | undefined;
+}
+
+interface Waiter {
+	resolve: (message: WsMessage | undefined) => void;
+	reject: (error: Error) => void;
+}
+
+/**
+ * One WebSocket conversation with a provider on Node's built-in WebSocket: connect with auth
+ * headers, read messages with an idle limit and an overall deadline, stop at once on cancel,
+ * and turn abnormal closes (1008, 1011, a dropped connection) into NodeApiErrors. Nothing here
+ * ever includes the URL in an error: it can carry tokens in its query.
+ */
+export class WsSession {
+	private readonly queue: WsMessage[] = [];
+	private waiter: Waiter | undefined;
+	private ended: { error?: Error } | undefined;
+	closeCode: number | undefined;
+	closeReason = '';
+
+	private constructor(
+		private readonly node: INode,
+		private readonly socket: WebSocket,
+		private readonly options: WsSessionOptions,
+	) {
+		socket.binaryType = 'arraybuffer';
+		socket.addEventListener('message', (event) => {
+			const data = event.data as unknown;
+			const message: WsMessage =
+				typeof data === 'string'
+					? { kind: 'text', text: data }
+					: { kind: 'binary', data: Buffer.from(data as ArrayBuffer) };
+			if (this.waiter) {
+				const waiter = this.waiter;
+				this.waiter = undefined;
+				waiter.resolve(message);
+			} else this.queue.push(message);
+		});
+		socket.addEventListener('close', (event) => {
+			this.closeCode = event.code;
+			this.closeReason = event.reason;
+			this.finish(this.closeError(event.code, event.reason));
+		});
+		socket.addEventListener('error', () => {
+			// a 'close' event always follows and carries the code
+		});
+		options.signal?.addEventListener('abort', this.onAbort, { once: true });
+	}
+
+	private readonly onAbort = () => {
+		this.finish(new NodeOperationError(this.node, 'The execution was cancelled', { itemIndex: this.options.itemIndex }));
+		try {
+			this.socket.close(1000, 'cancelled');
+		} catch {
+			// already closing
+		}
+	};
+
+	static async open(node: INode, options: WsSessionOptions): Promise<WsSession> {
+		if (options.signal?.aborted) {
+			throw new NodeOperationError(node, 'The execution was cancelled', { itemIndex: options.itemIndex });
+		}
+		const socket = new WebSocket(options.url, { headers: options.headers } as unknown as string[]);
+		const session = new WsSession(node, socket, options);
+		await session.waitOpen();
+		return session;
+	}
+
+	private async waitOpen(): Promise<void> {
+		if (this.socket.readyState === WebSocket.OPEN) return;
+		const timeout = AbortSignal.timeout(this.options.connectTimeoutMs);
+		await new Promise<void>((resolve, reject) => {
+			const done = (error?: Error) => {
+				this.socket.removeEventListener('open', onOpen);
+				this.socket.removeEventListener('close', onClose);
+				timeout.removeEventListener('abort', onTimeout);
+				this.options.signal?.removeEventListener('abort', onCancel);
+				if (error) reject(error);
+				else resolve();
+			};
+			const onOpen = () => done();
+			const onClose = (event: CloseEvent) =>
+				done(
+					this.closeError(event.code, event.reason) ??
+						this.apiError(`The connection closed before it opened (code ${event.code})`, event.code),
+				);
+			const onTimeout = () => {
+				this.socket.close();
+				done(this.apiError(`Could not connect within ${Math.round(this.options.connectTimeoutMs / 1000)} s`));
+			};
+			const onCancel = () =>
+				done(new NodeOperationError(this.node, 'The execution was cancelled', { itemIndex: this.options.itemIndex }));
+			this.socket.addEventListener('open', onOpen);
+			this.socket.addEventListener('close', onClose);
+			timeout.addEventListener('abort', onTimeout);
+			this.options.signal?.addEventListener('abort', onCancel);
+		});
+	}
+
+	private apiError(message: string, closeCode?: number, code?: string): NodeApiError {
+		const error = providerApiError(this.node, {
+			provider: this.options.provider,
+			failure: { message, code },
+			itemIndex: this.options.itemIndex,
+		});
+		if (closeCode !== undefined) error.context.closeCode = closeCode;
+		return error;
+	}
+
+	/** undefined for a normal close; an error for anything else. */
+	private closeError(code: number, reason: string): Error | undefined {
+		const described = this.options.describeClose?.(code, reason);
+		if (described) return this.apiError(described.message, code, described.code);
+		if (code === 1000 || code === 1005) return undefined;
+		if (code === 1006) return this.apiError('The connection dropped in the middle of the session (no close frame)', code);
+		return this.apiError(reason ? `${reason} (close code ${code})` : `The server closed the connection with code ${code}`, code);
+	}
+
+	private finish(error: Error | undefined): void {
+		if (this.ended) return;
+		this.ended = { error };
+		this.options.signal?.removeEventListener('abort', this.onAbort);
+		if (this.waiter) {
+			const waiter = this.waiter;
+			this.waiter = undefined;
+			if (error) waiter.reject(error);
+			else waiter.resolve(undefined);
+		}
+	}
+
+	get isOpen(): boolean {
+		return this.socket.readyState === WebSocket.OPEN;
+	}
+
+	send(data: string | Buffer): void {
+		if (!this.isOpen) throw this.ended?.error ?? this.apiError('The connection is closed');
+		this.socket.send(data);
+	}
+
+	sendJson(value: unknown): void {
+		this.send(JSON.stringify(value));
+	}
+
+	/**
+	 * The next server message; undefined once the server closed normally. Throws on an abnormal
+	 * close, on silence longer than the idle limit, past the deadline, and on cancel.
+	 */
+	async next(): Promise<WsMessage | undefined> {
+		const queued = this.queue.shift();
+		if (queued) return queued;
+		if (this.ended) {
+			if (this.ended.error) throw this.ended.error;
+			return undefined;
+		}
+		const remaining = this.options.deadline - Date.now();
+		if (remaining <= 0) throw this.timeoutError('deadline');
+		const limit = Math.min(this.options.idleTimeoutMs, remaining);
+		const timer = AbortSignal.timeout(limit);
+		return await new Promise<WsMessage | undefined>((resolve, reject) => {
+			const onTimeout = () => {
+				this.waiter = undefined;
+				reject(this.timeoutError(limit === remaining ? 'deadline' : 'idle'));
+			};
+			timer.addEventListener('abort', onTimeout, { once: true });
+			this.waiter = {
+				resolve: (message) => {
+					timer.removeEventListener('abort', onTimeout);
+					resolve(message);
+				},
+				reject: (error) => {
+					timer.removeEventListener('abort', onTimeout);
+					reject(error);
+				},
+			};
+		});
+	}
+
+	private timeoutError(kind: 'idle' | 'deadline'): NodeApiError {
+		this.close(1000, 'timeout');
+		return kind === 'idle'
+			? this.apiError(`No message from the server for ${Math.round(this.options.idleTimeoutMs / 1000)} s; the session was stopped and nothing partial was returned`)
+			: this.apiError('The session ran past its time limit; it was stopped and nothing partial was returned');
+	}
+
+	close(code = 1000, reason = ''): void {
+		this.options.signal?.removeEventListener('abort', this.onAbort);
+		if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+			try {
+				this.socket.close(code, reason);
+			} catch {
+				// closing twice is harmless
+			}
+		}
+	}
+}
