@@ -1,6 +1,7 @@
 import type { Emulator } from '../server';
 import * as avaTar from './avatar';
 import * as avatarTalk from './avatartalk';
+import * as avatarTalkLightning from './avatartalkLightning';
 import * as liveKit from './livekit';
 import * as liveTalking from './livetalking';
 import * as multiTalk from './multitalk';
@@ -12,4 +13,4 @@ export interface ProviderModule {
 }
 
 /** Every stand-in the emulator runs; each module follows its document in ../shared/provider-apis. */
-export const PROVIDERS: ProviderModule[] = [avatarTalk, multiTalk, museTalk, liveTalking, avaTar, liveKit, s3];
+export const PROVIDERS: ProviderModule[] = [avatarTalk, avatarTalkLightning, multiTalk, museTalk, liveTalking, avaTar, liveKit, s3];
