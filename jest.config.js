@@ -1,6 +1,6 @@
 // Three suites: unit (pure functions), integration (whole workflows through n8n-core's engine
 // against the emulator) and e2e (real n8n processes). `npm test` runs all three.
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true, diagnostics: false }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json', diagnostics: false }];
 const common = {
 	testEnvironment: 'node',
 	transform: { '^.+\\.ts$': tsJest },
