@@ -69,6 +69,12 @@ export interface ApiRequest {
 	pacer?: { take(signal?: AbortSignal): Promise<void> };
 	/** One sentence added to the error's description, e.g. what to do about a 404. */
 	hint?: (statusCode: number) => string | undefined;
+	/**
+	 * Set to false to send the request without the credential even to the credential's own
+	 * origin: endpoints documented as public (a health check), so no token goes where none is
+	 * needed. The credential is still read for the base URL. Default true.
+	 */
+	authenticate?: boolean;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -262,7 +268,7 @@ async function sendOnce<T>(
 	let qs = request.qs;
 
 	for (let redirects = 0; ; redirects++) {
-		const authenticated = sameOrigin(url, baseUrl);
+		const authenticated = request.authenticate !== false && sameOrigin(url, baseUrl);
 		const isForm = typeof FormData !== 'undefined' && body instanceof FormData;
 		const options: IHttpRequestOptions = {
 			method,
