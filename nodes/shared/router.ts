@@ -30,6 +30,13 @@ export interface Operation {
 	execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult>;
 	/** How many items may run at once (read from the node's parameters). Default 1. */
 	concurrency?(this: IExecuteFunctions): number;
+	/**
+	 * Run `execute` once for all input items instead of once per item (e.g. a streaming session
+	 * fed by every item). It gets `itemIndex` 0 and reads `this.getInputData()` itself; outputs
+	 * without their own `pairedItem` are paired with every input item, and under Continue On
+	 * Fail the one error item is too.
+	 */
+	runOnceForAllItems?: boolean;
 }
 
 /** resource -> operation -> implementation */
@@ -63,6 +70,7 @@ export async function route(this: IExecuteFunctions, operations: OperationMap): 
 	const cancel = executionSignal(this);
 	const signal = cancel ? AbortSignal.any([cancel, stop.signal]) : stop.signal;
 	const shared = new Map<string, unknown>();
+	if (operation.runOnceForAllItems) return await runOnce(this, operation, { signal, shared });
 	const limit = Math.max(1, Math.floor(operation.concurrency?.call(this) ?? 1));
 	const continueOnFail = this.continueOnFail();
 	let firstFatal: { error: unknown } | undefined;
@@ -92,6 +100,25 @@ export async function route(this: IExecuteFunctions, operations: OperationMap): 
 	const output: INodeExecutionData[] = [];
 	for (const result of settled) if (result.status === 'fulfilled') output.push(...result.value);
 	return [output];
+}
+
+/** `runOnceForAllItems` operations: one call, its outputs paired with every input item. */
+async function runOnce(
+	ctx: IExecuteFunctions,
+	operation: Operation,
+	{ signal, shared }: Pick<OperationContext, 'signal' | 'shared'>,
+): Promise<INodeExecutionData[][]> {
+	const count = ctx.getInputData().length;
+	if (count === 0) return [[]];
+	const allItems = Array.from({ length: count }, (_, item) => ({ item }));
+	try {
+		const limits = readRequestLimits(ctx, 0);
+		const result = await operation.execute.call(ctx, { itemIndex: 0, signal, limits, shared });
+		return [(Array.isArray(result) ? result : [result]).map((item) => ({ ...item, pairedItem: item.pairedItem ?? allItems }))];
+	} catch (error) {
+		if (ctx.continueOnFail()) return [[{ json: errorJson(error), pairedItem: allItems }]];
+		throw wrap(ctx, error, (error as { context?: { itemIndex?: number } })?.context?.itemIndex ?? 0);
+	}
 }
 
 function wrap(ctx: IExecuteFunctions, error: unknown, itemIndex: number): Error {

@@ -1,5 +1,5 @@
 import type { INode } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
 import { providerApiError } from './errors';
 
@@ -38,6 +38,7 @@ export class WsSession {
 	private readonly queue: WsMessage[] = [];
 	private waiter: Waiter | undefined;
 	private ended: { error?: Error } | undefined;
+	private lastMessage = Date.now();
 	closeCode: number | undefined;
 	closeReason = '';
 
@@ -48,6 +49,7 @@ export class WsSession {
 	) {
 		socket.binaryType = 'arraybuffer';
 		socket.addEventListener('message', (event) => {
+			this.lastMessage = Date.now();
 			const data = event.data as unknown;
 			const message: WsMessage =
 				typeof data === 'string'
@@ -101,7 +103,10 @@ export class WsSession {
 				if (error) reject(error);
 				else resolve();
 			};
-			const onOpen = () => done();
+			const onOpen = () => {
+				this.lastMessage = Date.now();
+				done();
+			};
 			const onClose = (event: CloseEvent) =>
 				done(
 					this.closeError(event.code, event.reason) ??
@@ -169,20 +174,47 @@ export class WsSession {
 	 * close, on silence longer than the idle limit, past the deadline, and on cancel.
 	 */
 	async next(): Promise<WsMessage | undefined> {
+		const message = await this.receive(undefined);
+		return message === 'tick' ? undefined : message;
+	}
+
+	/**
+	 * Like `next()`, but gives up after `maxWaitMs` with `'tick'`, so the caller can send
+	 * something periodically (status reports) while it listens. The idle limit counts from the
+	 * last server message, not from this call, so ticks never hide a silent server.
+	 */
+	async poll(maxWaitMs: number): Promise<WsMessage | 'tick' | undefined> {
+		return await this.receive(Math.max(0, maxWaitMs));
+	}
+
+	/** When the last server message arrived (epoch ms; the open time before the first). */
+	get lastMessageAt(): number {
+		return this.lastMessage;
+	}
+
+	private async receive(tickMs: number | undefined): Promise<WsMessage | 'tick' | undefined> {
 		const queued = this.queue.shift();
 		if (queued) return queued;
 		if (this.ended) {
 			if (this.ended.error) throw this.ended.error;
 			return undefined;
 		}
-		const remaining = this.options.deadline - Date.now();
+		const now = Date.now();
+		const remaining = this.options.deadline - now;
 		if (remaining <= 0) throw this.timeoutError('deadline');
-		const limit = Math.min(this.options.idleTimeoutMs, remaining);
+		const idleLeft =
+			tickMs === undefined ? this.options.idleTimeoutMs : this.lastMessage + this.options.idleTimeoutMs - now;
+		if (idleLeft <= 0) throw this.timeoutError('idle');
+		const limit = Math.min(idleLeft, remaining, tickMs ?? Number.POSITIVE_INFINITY);
+		const reason: 'tick' | 'deadline' | 'idle' =
+			tickMs !== undefined && limit === tickMs ? 'tick' : limit === remaining ? 'deadline' : 'idle';
+		if (limit <= 0) return 'tick';
 		const timer = AbortSignal.timeout(limit);
-		return await new Promise<WsMessage | undefined>((resolve, reject) => {
+		return await new Promise<WsMessage | 'tick' | undefined>((resolve, reject) => {
 			const onTimeout = () => {
 				this.waiter = undefined;
-				reject(this.timeoutError(limit === remaining ? 'deadline' : 'idle'));
+				if (reason === 'tick') resolve('tick');
+				else reject(this.timeoutError(reason));
 			};
 			timer.addEventListener('abort', onTimeout, { once: true });
 			this.waiter = {
@@ -196,6 +228,24 @@ export class WsSession {
 				},
 			};
 		});
+	}
+
+	/** Bytes queued by `send()` that have not gone out yet. */
+	get bufferedAmount(): number {
+		return this.socket.bufferedAmount;
+	}
+
+	/**
+	 * Waits until at most `maxBufferedBytes` are still queued for sending (backpressure for
+	 * large uploads: send a chunk, then drain). Stops on close, cancel and the deadline.
+	 */
+	async drain(maxBufferedBytes: number): Promise<void> {
+		while (this.socket.bufferedAmount > maxBufferedBytes) {
+			if (this.ended?.error) throw this.ended.error;
+			if (!this.isOpen) throw this.apiError('The connection closed while data was still being sent');
+			if (Date.now() >= this.options.deadline) throw this.timeoutError('deadline');
+			await sleep(5);
+		}
 	}
 
 	private timeoutError(kind: 'idle' | 'deadline'): NodeApiError {
