@@ -20,6 +20,6 @@ bin="$dir/node_modules/node/bin"
 if [ ! -x "$bin/node" ] || ! node_ok "$bin/node"; then
   echo "Installing Node $NODE_MAJOR from the npm registry into $dir ..." >&2
   mkdir -p "$dir"
-  npm install --prefix "$dir" --no-save --no-audit --no-fund "node@$NODE_MAJOR" >&2
+  (cd "$dir" && npm install --prefix "$dir" --no-save --no-audit --no-fund --ignore-scripts=false "node@$NODE_MAJOR" >&2)  # its preinstall fetches the binary
 fi
 echo "$bin"
