@@ -1,0 +1,106 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { downloadToBinary } from '../../../shared/binary';
+import { providerApiError } from '../../../shared/errors';
+import { apiRequest } from '../../../shared/http';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { liveTalking } from '../../transport';
+import { MAX_TITLE_LENGTH, checkLength, liveTalkingHint, readSessionId, sessionIdField } from '../common';
+
+export const description: INodeProperties[] = [
+	sessionIdField,
+	{
+		displayName: 'Title',
+		name: 'title',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. Product demo',
+		description: `Optional title stored with the recording (up to ${MAX_TITLE_LENGTH} characters)`,
+	},
+	{
+		displayName: 'Download File',
+		name: 'downloadFile',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether to fetch the MP4 from the returned download link into a binary field; otherwise only the link (valid for a limited time), recording ID and S3 key are returned',
+	},
+	{
+		displayName: 'Output Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		description: 'Name of the binary field the MP4 recording is put in',
+		displayOptions: { show: { downloadFile: [true] } },
+	},
+];
+
+interface DownloadBody extends IDataObject {
+	recording_id?: string;
+	download_url?: string;
+	s3_key?: string;
+}
+
+/**
+ * POST /api/v1/avatar/recording/download: the backend copies the latest (stopped) recording to
+ * S3 and answers with a presigned link, which is then fetched without any credential.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const { itemIndex } = op;
+	const v = validatorFor(this.getNode(), itemIndex);
+	const sessionId = readSessionId(this, itemIndex, v);
+	const title = checkLength(v, 'Title', String(this.getNodeParameter('title', itemIndex, '') ?? ''), MAX_TITLE_LENGTH);
+	const download = this.getNodeParameter('downloadFile', itemIndex, true) as boolean;
+	let field = '';
+	if (download) {
+		field = String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data') ?? '').trim();
+		if (field === '' || /\s/.test(field)) {
+			v.fail('Output Field', field === '' ? 'is required' : `"${field}" is not a valid field name`, 'a name without spaces, e.g. data');
+		}
+	}
+
+	const body: IDataObject = { session_id: sessionId };
+	if (title.trim() !== '') body.title = title;
+	// Each call stores a new copy in S3: not repeated unless the backend refused it.
+	const response = await apiRequest<DownloadBody>(this, liveTalking, {
+		method: 'POST',
+		url: '/recording/download',
+		body,
+		idempotent: false,
+		itemIndex,
+		limits: op.limits,
+		signal: op.signal,
+		hint: (status) =>
+			status === 404
+				? 'There is no finished recording for this session yet. Run Recording → Stop with the same Session ID first (after Recording → Start and some speech), then download.'
+				: liveTalkingHint(status),
+	});
+	const result = response.body;
+	const json: IDataObject = { session_id: sessionId, ...(body.title ? { title: body.title } : {}), ...result };
+	if (!download) return { json };
+
+	if (typeof result.download_url !== 'string' || result.download_url === '') {
+		throw providerApiError(this.getNode(), {
+			provider: liveTalking.name,
+			fallback: 'The backend saved the recording but returned no download_url',
+			itemIndex,
+		});
+	}
+	const id = typeof result.recording_id === 'string' && result.recording_id ? result.recording_id : `session-${sessionId}`;
+	const { binary } = await downloadToBinary(
+		this,
+		liveTalking,
+		{
+			method: 'GET',
+			url: result.download_url,
+			itemIndex,
+			limits: op.limits,
+			signal: op.signal,
+			hint: (status) =>
+				status === 403 ? 'The download link was refused (presigned links expire): run Download Recording again for a fresh link.' : undefined,
+		},
+		{ fileName: `${id.replace(/[^A-Za-z0-9_-]/g, '_')}.mp4`, mimeType: 'video/mp4' },
+	);
+	return { json, binary: { [field]: binary } };
+}

@@ -1,0 +1,49 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { apiRequest } from '../../../shared/http';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { liveTalking } from '../../transport';
+import { MAX_TEXT_LENGTH, checkLength, liveTalkingHint, readSessionId, sessionIdField } from '../common';
+
+export const description: INodeProperties[] = [
+	sessionIdField,
+	{
+		displayName: 'Text',
+		name: 'text',
+		type: 'string',
+		required: true,
+		default: '',
+		typeOptions: { rows: 4 },
+		placeholder: 'e.g. Hello, welcome to our platform!',
+		description: `What the avatar says, 1 to ${MAX_TEXT_LENGTH} characters`,
+	},
+	{
+		displayName: 'Interrupt',
+		name: 'interrupt',
+		type: 'boolean',
+		default: true,
+		description: 'Whether to cut off what the avatar is saying now; otherwise this text is spoken after it',
+	},
+];
+
+/** POST /api/v1/avatar/send-text: the avatar speaks the text in the live session. */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const { itemIndex } = op;
+	const v = validatorFor(this.getNode(), itemIndex);
+	const sessionId = readSessionId(this, itemIndex, v);
+	const text = checkLength(v, 'Text', v.text('Text', this.getNodeParameter('text', itemIndex)), MAX_TEXT_LENGTH);
+	const interrupt = this.getNodeParameter('interrupt', itemIndex, true) as boolean;
+	// Speaking twice is visible to the viewer: not repeated unless the backend refused it.
+	const response = await apiRequest<IDataObject>(this, liveTalking, {
+		method: 'POST',
+		url: '/send-text',
+		body: { session_id: sessionId, text, interrupt },
+		idempotent: false,
+		itemIndex,
+		limits: op.limits,
+		signal: op.signal,
+		hint: liveTalkingHint,
+	});
+	return { json: { session_id: sessionId, ...response.body } };
+}

@@ -1,0 +1,152 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { providerApiError } from '../../../shared/errors';
+import { apiRequest } from '../../../shared/http';
+import { formatDuration, pollUntil } from '../../../shared/polling';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { API, museTalk } from '../../transport';
+import { sessionHint } from '../common';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Avatar Video Path',
+		name: 'avatarVideoPath',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. /workspace/avatars/presenter.mp4',
+		description:
+			'Path of the avatar video on the MuseTalk server (a short clip of one face). Leave empty to use the server’s default avatar.',
+	},
+	{
+		displayName: 'Wait Until Ready',
+		name: 'waitUntilReady',
+		type: 'boolean',
+		default: true,
+		description:
+			'Whether to wait until the avatar is prepared before passing the session on. Videos can only be generated once the session is ready.',
+	},
+	{
+		displayName: 'Timeout (Seconds)',
+		name: 'waitTimeoutSeconds',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 300,
+		description: 'How long to wait for the session to become ready before failing the item',
+		displayOptions: { show: { waitUntilReady: [true] } },
+	},
+	{
+		displayName: 'Check Every (Seconds)',
+		name: 'pollIntervalSeconds',
+		type: 'number',
+		typeOptions: { minValue: 0.1, numberPrecision: 1 },
+		default: 2,
+		description: 'How often to ask for the session status at first; the pause then grows gradually up to 15 seconds',
+		displayOptions: { show: { waitUntilReady: [true] } },
+	},
+];
+
+interface StatusBody extends IDataObject {
+	session_id?: string;
+	status?: string;
+	message?: string;
+	avatar_prepared?: boolean;
+}
+
+const MAX_INTERVAL_MS = 15_000;
+const MAX_PATH_LENGTH = 4096;
+
+/**
+ * POST /api/v1/session/create, then (optionally) GET .../status until the session leaves
+ * "preparing". "error" fails the item with the server's own message.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const { itemIndex } = op;
+	const v = validatorFor(this.getNode(), itemIndex);
+	const avatarVideoPath = String(this.getNodeParameter('avatarVideoPath', itemIndex, '') ?? '').trim();
+	if (avatarVideoPath.length > MAX_PATH_LENGTH || /[\r\n\0]/.test(avatarVideoPath)) {
+		v.fail('Avatar Video Path', 'is not a valid file path', `a path on the MuseTalk server of up to ${MAX_PATH_LENGTH} characters, on one line`);
+	}
+	const wait = this.getNodeParameter('waitUntilReady', itemIndex, true) as boolean;
+	let timeoutMs = 0;
+	let intervalMs = 0;
+	if (wait) {
+		timeoutMs = v.number('Timeout (Seconds)', this.getNodeParameter('waitTimeoutSeconds', itemIndex, 300), { min: 1, max: 86_400 }) * 1000;
+		intervalMs = v.number('Check Every (Seconds)', this.getNodeParameter('pollIntervalSeconds', itemIndex, 2), { min: 0.1, max: 3600 }) * 1000;
+	}
+
+	// Starts GPU work (avatar preparation): never sent twice unless the server refused it.
+	const created = await apiRequest<StatusBody>(this, museTalk, {
+		method: 'POST',
+		url: `${API}/session/create`,
+		body: avatarVideoPath ? { avatar_video_path: avatarVideoPath } : {},
+		idempotent: false,
+		itemIndex,
+		limits: op.limits,
+		signal: op.signal,
+		hint: (status) =>
+			status === 400
+				? 'The Avatar Video Path was refused: it must point to an existing video file on the MuseTalk server (not on the n8n machine). Leave it empty for the default avatar.'
+				: undefined,
+	});
+	const sessionId = created.body.session_id;
+	if (!wait) return { json: created.body };
+	if (typeof sessionId !== 'string' || sessionId === '') {
+		throw providerApiError(this.getNode(), {
+			provider: museTalk.name,
+			fallback: 'The server created a session but returned no session_id',
+			itemIndex,
+		});
+	}
+
+	const deadline = Date.now() + timeoutMs;
+	let final: StatusBody;
+	try {
+		final = await pollUntil<StatusBody>(this, {
+			check: async () =>
+				(
+					await apiRequest<StatusBody>(this, museTalk, {
+						method: 'GET',
+						url: `${API}/session/${encodeURIComponent(sessionId)}/status`,
+						itemIndex,
+						limits: op.limits,
+						signal: op.signal,
+						deadline,
+						hint: sessionHint,
+					})
+				).body,
+			isDone: (state) => state.status !== 'preparing',
+			describe: (state) => `session ${sessionId} is still ${state?.status ?? 'preparing'}${state?.message ? ` ("${state.message}")` : ''}`,
+			timeoutMs,
+			intervalMs,
+			backoffFactor: 1.5,
+			maxIntervalMs: Math.max(intervalMs, MAX_INTERVAL_MS),
+			signal: op.signal,
+			itemIndex,
+		});
+	} catch (error) {
+		if (error instanceof NodeOperationError && error.message.startsWith('Timed out')) {
+			error.description = `The avatar was not ready within ${formatDuration(timeoutMs)}. Raise "Timeout (Seconds)", or check later with Session → Get Status (session ID ${sessionId}).`;
+		}
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- already a NodeApiError/NodeOperationError from apiRequest or pollUntil
+		throw error;
+	}
+
+	if (final.status === 'error') {
+		throw providerApiError(this.getNode(), {
+			provider: museTalk.name,
+			failure: { message: final.message || 'Avatar preparation failed', code: 'error' },
+			hint: `Session ${sessionId} could not prepare its avatar. Check that the Avatar Video Path points to a clip with one clearly visible face, then delete this session and create a new one.`,
+			itemIndex,
+		});
+	}
+	if (final.status !== 'ready') {
+		throw providerApiError(this.getNode(), {
+			provider: museTalk.name,
+			fallback: `The session reported the unknown status "${String(final.status)}"`,
+			itemIndex,
+		});
+	}
+	return { json: { ...final, session_id: final.session_id ?? sessionId } };
+}

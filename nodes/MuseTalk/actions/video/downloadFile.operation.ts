@@ -1,0 +1,69 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { downloadToBinary } from '../../../shared/binary';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { API, museTalk } from '../../transport';
+import { binaryField, fileHint, fileNameOf, withExtension } from '../common';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'File Type',
+		name: 'fileType',
+		type: 'options',
+		options: [
+			{ name: 'Audio (MP3)', value: 'audio', description: 'A generated speech file (audio_url)' },
+			{ name: 'Video (MP4)', value: 'video', description: 'A generated avatar video (video_url)' },
+		],
+		default: 'video',
+	},
+	{
+		displayName: 'File Name',
+		name: 'fileName',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'e.g. output_12345.mp4',
+		description:
+			'The generated file’s name, as in video_file / audio_file of Generate Video from Text. The whole video_url or audio_url works too.',
+	},
+	{
+		displayName: 'Output Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		description: 'Name of the binary field the file is put in',
+	},
+];
+
+/** GET /api/v1/generate/video/{filename} or /api/v1/generate/audio/{filename}. */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const { itemIndex } = op;
+	const v = validatorFor(this.getNode(), itemIndex);
+	const fileType = v.oneOf('File Type', this.getNodeParameter('fileType', itemIndex), ['video', 'audio'] as const);
+	const raw = String(this.getNodeParameter('fileName', itemIndex, '') ?? '').trim();
+	// A pasted video_url/audio_url is reduced to its file name.
+	const name = raw.includes('/') ? fileNameOf(raw) : raw;
+	if (name === '' || /[\s/\\?#]/.test(name) || name === '.' || name === '..') {
+		v.fail('File Name', raw === '' ? 'is required' : `"${raw}" is not a file name`, 'a generated file name such as output_12345.mp4 or audio_12345.mp3');
+	}
+	const field = binaryField(v, 'Output Field', this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
+	const isVideo = fileType === 'video';
+	const { binary, bytes } = await downloadToBinary(
+		this,
+		museTalk,
+		{
+			method: 'GET',
+			url: `${API}/generate/${fileType}/${encodeURIComponent(name)}`,
+			itemIndex,
+			limits: op.limits,
+			signal: op.signal,
+			hint: fileHint,
+		},
+		{ fileName: withExtension(name, isVideo ? '.mp4' : '.mp3'), mimeType: isVideo ? 'video/mp4' : 'audio/mpeg' },
+	);
+	return {
+		json: { file_name: name, file_type: fileType, mime_type: binary.mimeType, ...(bytes !== undefined ? { bytes } : {}) },
+		binary: { [field]: binary },
+	};
+}

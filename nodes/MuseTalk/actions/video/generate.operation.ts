@@ -1,0 +1,106 @@
+import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { downloadToBinary } from '../../../shared/binary';
+import { providerApiError } from '../../../shared/errors';
+import { apiRequest } from '../../../shared/http';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { API, museTalk } from '../../transport';
+import { binaryField, fileHint, fileNameOf, generationFields, generationHint, readGenerationBody, withExtension } from '../common';
+
+export const description: INodeProperties[] = [
+	...generationFields,
+	{
+		displayName: 'Download Video',
+		name: 'downloadVideo',
+		type: 'boolean',
+		default: true,
+		description: 'Whether to download the generated MP4 into a binary field (otherwise only its URL is returned)',
+	},
+	{
+		displayName: 'Video Output Field',
+		name: 'videoBinaryProperty',
+		type: 'string',
+		default: 'data',
+		description: 'Name of the binary field the MP4 video is put in',
+		displayOptions: { show: { downloadVideo: [true] } },
+	},
+	{
+		displayName: 'Download Audio',
+		name: 'downloadAudio',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to also download the generated speech as an MP3 into a second binary field',
+	},
+	{
+		displayName: 'Audio Output Field',
+		name: 'audioBinaryProperty',
+		type: 'string',
+		default: 'audio',
+		description: 'Name of the binary field the MP3 audio is put in',
+		displayOptions: { show: { downloadAudio: [true] } },
+	},
+];
+
+interface GenerateBody extends IDataObject {
+	video_url?: string;
+	audio_url?: string;
+	duration?: number;
+}
+
+/**
+ * POST /api/v1/generate/text-to-video, then GET the video (and audio) it points to. The URLs
+ * are relative to the server root; should the server hand out absolute links elsewhere (a CDN
+ * or bucket), those are fetched without the credential.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const { itemIndex } = op;
+	const v = validatorFor(this.getNode(), itemIndex);
+	const body = readGenerationBody(this, itemIndex, v);
+	const downloadVideo = this.getNodeParameter('downloadVideo', itemIndex, true) as boolean;
+	const downloadAudio = this.getNodeParameter('downloadAudio', itemIndex, false) as boolean;
+	const videoField = downloadVideo ? binaryField(v, 'Video Output Field', this.getNodeParameter('videoBinaryProperty', itemIndex, 'data')) : undefined;
+	const audioField = downloadAudio ? binaryField(v, 'Audio Output Field', this.getNodeParameter('audioBinaryProperty', itemIndex, 'audio')) : undefined;
+	if (videoField && audioField && videoField === audioField) {
+		v.fail('Audio Output Field', `"${audioField}" is already the Video Output Field`, 'two different names, e.g. data and audio');
+	}
+
+	// Paid GPU and text-to-speech work: never sent twice unless the server refused it.
+	const response = await apiRequest<GenerateBody>(this, museTalk, {
+		method: 'POST',
+		url: `${API}/generate/text-to-video`,
+		body,
+		idempotent: false,
+		itemIndex,
+		limits: op.limits,
+		signal: op.signal,
+		hint: generationHint,
+	});
+	const result = response.body;
+	const json: IDataObject = { session_id: body.session_id, ...result };
+	const binary: Record<string, IBinaryData> = {};
+
+	const fetchFile = async (url: unknown, kind: 'video' | 'audio', field: string) => {
+		if (typeof url !== 'string' || url === '') {
+			throw providerApiError(this.getNode(), {
+				provider: museTalk.name,
+				fallback: `The server answered without a${kind === 'audio' ? 'n' : ''} ${kind}_url`,
+				itemIndex,
+			});
+		}
+		const fileName = withExtension(fileNameOf(url) || `musetalk-${kind}`, kind === 'video' ? '.mp4' : '.mp3');
+		const { binary: data } = await downloadToBinary(
+			this,
+			museTalk,
+			{ method: 'GET', url, itemIndex, limits: op.limits, signal: op.signal, hint: fileHint },
+			{ fileName, mimeType: kind === 'video' ? 'video/mp4' : 'audio/mpeg' },
+		);
+		binary[field] = data;
+	};
+
+	if (typeof result.video_url === 'string') json.video_file = fileNameOf(result.video_url);
+	if (typeof result.audio_url === 'string') json.audio_file = fileNameOf(result.audio_url);
+	if (videoField) await fetchFile(result.video_url, 'video', videoField);
+	if (audioField) await fetchFile(result.audio_url, 'audio', audioField);
+	return Object.keys(binary).length ? { json, binary } : { json };
+}

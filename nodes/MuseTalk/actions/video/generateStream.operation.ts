@@ -1,0 +1,53 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { downloadToBinary } from '../../../shared/binary';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { API, museTalk } from '../../transport';
+import { binaryField, generationFields, generationHint, readGenerationBody } from '../common';
+
+export const description: INodeProperties[] = [
+	...generationFields,
+	{
+		displayName: 'Output Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		description: 'Name of the binary field the streamed MP4 video is put in',
+	},
+];
+
+/**
+ * POST /api/v1/generate/text-to-video-stream: the server streams the MP4 while it renders; the
+ * body goes straight into n8n's binary data, never whole in memory. "Timeout" under Request
+ * Settings is the longest pause allowed between two pieces of the stream.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const { itemIndex } = op;
+	const v = validatorFor(this.getNode(), itemIndex);
+	const body = readGenerationBody(this, itemIndex, v);
+	const field = binaryField(v, 'Output Field', this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
+	const sessionId = String(body.session_id);
+	const fileName = `musetalk-${sessionId.replace(/[^A-Za-z0-9_-]/g, '_')}.mp4`;
+
+	// Paid GPU work: not idempotent, so a broken stream is reported, never re-requested.
+	const { binary, bytes } = await downloadToBinary(
+		this,
+		museTalk,
+		{
+			method: 'POST',
+			url: `${API}/generate/text-to-video-stream`,
+			body,
+			idempotent: false,
+			itemIndex,
+			limits: op.limits,
+			signal: op.signal,
+			hint: generationHint,
+		},
+		{ fileName, mimeType: 'video/mp4' },
+	);
+	return {
+		json: { session_id: sessionId, file_name: fileName, mime_type: 'video/mp4', ...(bytes !== undefined ? { bytes } : {}) },
+		binary: { [field]: binary },
+	};
+}
