@@ -2,7 +2,9 @@ import { config } from '@n8n/node-cli/eslint';
 
 // Everything that ships (nodes/, credentials/, package.json) is linted with n8n's own config,
 // n8n Cloud rules included, unchanged. Tests, the emulator and scripts never ship: they need
-// Node's own modules, timers and console, so only the two cloud-only rules are lifted there.
+// Node's own modules, timers, console and child processes (the real-n8n harness), and they hold
+// test fixtures that look like secrets (the BOLT #11 specification's example keys), so those
+// rules are lifted there and only there.
 export default [
 	...config,
 	{
@@ -10,6 +12,8 @@ export default [
 		rules: {
 			'@n8n/community-nodes/no-restricted-imports': 'off',
 			'@n8n/community-nodes/no-restricted-globals': 'off',
+			'@n8n/community-nodes/no-dangerous-functions': 'off',
+			'@n8n/community-nodes/no-hardcoded-secrets': 'off',
 			'no-console': 'off',
 		},
 	},

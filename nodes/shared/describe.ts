@@ -39,6 +39,7 @@ export function buildProperties(resources: ResourceEntry[], defaultResource: str
 		},
 	];
 	for (const resource of resources) {
+		const defaultOperation = resource.default;
 		properties.push({
 			displayName: 'Operation',
 			name: 'operation',
@@ -51,7 +52,7 @@ export function buildProperties(resources: ResourceEntry[], defaultResource: str
 				action: op.action,
 				description: op.description,
 			})),
-			default: resource.default,
+			default: defaultOperation,
 		});
 	}
 	for (const resource of resources) {
