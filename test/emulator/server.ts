@@ -304,7 +304,8 @@ export class Emulator {
 		const match = this.matchRoute(app.routes, method, url.pathname);
 		if (!match) {
 			const pathExists = app.routes.some((r) => r.pattern.test(url.pathname));
-			return this.plainJson(res, pathExists ? 405 : 404, { detail: pathExists ? 'Method Not Allowed' : 'Not Found' });
+			// The header tells tests "the emulator has no such route", unlike a provider's own 404.
+			return this.plainJson(res, pathExists ? 405 : 404, { detail: pathExists ? 'Method Not Allowed' : 'Not Found' }, { 'x-emulator-route': 'none' });
 		}
 		request.params = match.params;
 		try {
@@ -397,9 +398,9 @@ export class Emulator {
 		return routes;
 	}
 
-	private plainJson(res: ServerResponse, status: number, body: unknown): void {
+	private plainJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
 		const text = JSON.stringify(body);
-		res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+		res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
 		res.end(text);
 	}
 
