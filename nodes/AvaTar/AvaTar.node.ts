@@ -1,0 +1,28 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { requestSettingsProperty } from '../shared/requestSettings';
+import { route } from '../shared/router';
+import { operations, properties } from './actions/router';
+
+export class AvaTar implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'AvaTar',
+		name: 'avaTar',
+		icon: { light: 'file:../../icons/avatar.svg', dark: 'file:../../icons/avatar.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: 'Run interactive AI avatar sessions with AvaTar: create and start sessions, chat, speak, and talk in realtime',
+		defaults: { name: 'AvaTar' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'avaTarApi', required: true }],
+		properties: [...properties, requestSettingsProperty],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await route.call(this, operations);
+	}
+}

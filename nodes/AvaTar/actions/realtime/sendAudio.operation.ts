@@ -1,0 +1,104 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { inputBinaryChunks, requireInputBinary, storedSize } from '../../../shared/binary';
+import { RequestPacer } from '../../../shared/polling';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { readSessionId, sessionIdField } from '../common';
+import { collectOptions, readCollectSettings, runExchange, sortedOptions, timeLimitField, waitUntilField } from './exchange';
+
+export const description: INodeProperties[] = [
+	sessionIdField,
+	{
+		displayName: 'Input Binary Field',
+		name: 'binaryProperty',
+		type: 'string',
+		required: true,
+		default: 'data',
+		description: 'Binary field of the input item holding the audio to send (e.g. a WAV file from Read File or an HTTP Request)',
+	},
+	waitUntilField('idle'),
+	timeLimitField,
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: sortedOptions([
+			{
+				displayName: 'Audio Chunk Size (KB)',
+				name: 'chunkKb',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 1024 },
+				default: 32,
+				description: 'The audio is sent in pieces of this size (each one an audio_buffer_append event)',
+			},
+			{
+				displayName: 'Max Messages per Second',
+				name: 'messagesPerSecond',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 100,
+				description: 'Sending pace; AvaTar allows 100 WebSocket messages per second',
+			},
+			...collectOptions,
+		]),
+	},
+];
+
+/** Binary types that are certainly not audio: caught before connecting. */
+const NOT_AUDIO = /^(image|video|text)\//i;
+
+/**
+ * Realtime: sends the audio of an input binary as `audio_buffer_append` chunks (base64), then
+ * `audio_buffer_commit`, and collects the avatar's answer (status, frames, audio, chat) until
+ * it is idle again. The file's bytes are sent as they are (a WAV keeps its header): the API
+ * document only says "base64_encoded_audio_data", and WAV is what its own events carry.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const v = validatorFor(this.getNode(), op.itemIndex);
+	const sessionId = readSessionId(this, v, op.itemIndex);
+	const property = v.text('Input Binary Field', this.getNodeParameter('binaryProperty', op.itemIndex, 'data')).trim();
+	const settings = readCollectSettings(this, v, op.itemIndex);
+	const options = this.getNodeParameter('options', op.itemIndex, {}) as IDataObject;
+	const chunkBytes = v.number('Options > Audio Chunk Size (KB)', options.chunkKb ?? 32, { min: 1, max: 1024 }) * 1024;
+	const perSecond = v.number('Options > Max Messages per Second', options.messagesPerSecond ?? 100, { min: 1, integer: true });
+
+	const binary = requireInputBinary(this, op.itemIndex, property, 'Input Binary Field');
+	if (binary.mimeType && NOT_AUDIO.test(binary.mimeType)) {
+		v.fail('Input Binary Field', `"${property}" holds ${binary.mimeType}, not audio`, 'an audio file, e.g. WAV (audio/wav)');
+	}
+	if ((await storedSize(this, binary)) === 0) v.fail('Input Binary Field', `"${property}" is an empty file`, 'an audio file with content');
+
+	const pacer = new RequestPacer(this, perSecond, 1000);
+	const item = await runExchange(this, op, sessionId, settings, async (ws, deadline) => {
+		let chunks = 0;
+		let bytes = 0;
+		for await (const chunk of inputBinaryChunks(this, op.itemIndex, property, Math.floor(chunkBytes))) {
+			if (!chunk.length) continue;
+			if (Date.now() > deadline) {
+				throw new NodeOperationError(this.getNode(), 'Sending the audio took longer than "Time Limit (Seconds)"', {
+					itemIndex: op.itemIndex,
+					description: 'Raise the time limit, or "Max Messages per Second" / "Audio Chunk Size (KB)" under Options.',
+				});
+			}
+			// a stored file may come in stream pieces of another size: re-cut to the chunk size
+			for (let offset = 0; offset < chunk.length; offset += chunkBytes) {
+				const piece = chunk.subarray(offset, offset + chunkBytes);
+				await pacer.take(op.signal);
+				ws.sendJson({ type: 'audio_buffer_append', data: { audio: piece.toString('base64') } });
+				chunks++;
+				bytes += piece.length;
+			}
+		}
+		if (bytes === 0) {
+			throw new NodeOperationError(this.getNode(), `Input Binary Field: "${property}" is an empty file`, { itemIndex: op.itemIndex });
+		}
+		await pacer.take(op.signal);
+		ws.sendJson({ type: 'audio_buffer_commit' });
+		return { event: 'audio', chunks, bytes };
+	});
+	return item;
+}

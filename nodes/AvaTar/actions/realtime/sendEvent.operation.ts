@@ -1,0 +1,47 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { readSessionId, sessionIdField } from '../common';
+import { collectOptions, readCollectSettings, runExchange, timeLimitField, waitUntilField } from './exchange';
+
+export const CONTROL_EVENTS = ['interrupt', 'start_listening', 'stop_listening', 'audio_buffer_clear'] as const;
+
+export const description: INodeProperties[] = [
+	sessionIdField,
+	{
+		displayName: 'Event',
+		name: 'event',
+		type: 'options',
+		options: [
+			{ name: 'Clear Audio Buffer', value: 'audio_buffer_clear', description: 'Drop audio sent but not yet committed' },
+			{ name: 'Interrupt', value: 'interrupt', description: 'Stop what the avatar is saying' },
+			{ name: 'Start Listening', value: 'start_listening', description: 'The avatar starts listening for user speech' },
+			{ name: 'Stop Listening', value: 'stop_listening', description: 'The avatar stops listening' },
+		],
+		default: 'interrupt',
+		description: 'Which control event to send on the session WebSocket',
+	},
+	waitUntilField('status'),
+	timeLimitField,
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: collectOptions,
+	},
+];
+
+/** Realtime: sends one control event and collects what the avatar answers. */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const v = validatorFor(this.getNode(), op.itemIndex);
+	const sessionId = readSessionId(this, v, op.itemIndex);
+	const event = v.oneOf('Event', this.getNodeParameter('event', op.itemIndex, 'interrupt'), CONTROL_EVENTS);
+	const settings = readCollectSettings(this, v, op.itemIndex);
+	return await runExchange(this, op, sessionId, settings, async (ws) => {
+		ws.sendJson({ type: event });
+		return { event };
+	});
+}
