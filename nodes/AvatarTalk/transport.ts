@@ -1,3 +1,6 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
 import { parseAvatarTalkError } from '../shared/errors';
 import type { Provider } from '../shared/provider';
 import { normaliseBaseUrl } from '../shared/provider';
@@ -9,3 +12,37 @@ export const avatarTalk: Provider = {
 	baseUrl: (credentials) => normaliseBaseUrl(credentials.baseUrl || 'https://api.avatartalk.ai'),
 	parseError: parseAvatarTalkError,
 };
+
+/**
+ * A WebSocket endpoint on the credential's own origin (`https` -> `wss`), with the API key as
+ * the documented Bearer header. The key never goes anywhere but the credential's base URL.
+ */
+export async function avatarTalkWebSocket(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	path: string,
+	query: IDataObject,
+): Promise<{ url: string; headers: Record<string, string> }> {
+	const credentials = await ctx.getCredentials(avatarTalk.credentialType, itemIndex);
+	const baseUrl = avatarTalk.baseUrl(credentials);
+	if (!/^https?:\/\//i.test(baseUrl)) {
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`The AvatarTalk credential's Base URL "${baseUrl}" is not an http(s) URL`,
+			{ itemIndex, description: 'Open the credential and enter the full URL, for example https://api.avatartalk.ai' },
+		);
+	}
+	const url = new URL(`${baseUrl.replace(/^http/i, 'ws')}${path}`);
+	for (const [key, value] of Object.entries(query)) {
+		if (value === undefined || value === null || value === '') continue;
+		url.searchParams.set(key, String(value));
+	}
+	return { url: url.toString(), headers: { Authorization: `Bearer ${String(credentials.apiKey ?? '')}` } };
+}
+
+/** File names: `avatartalk-<id>.mp4`, keeping only characters every file system accepts. */
+export function videoFileName(stem: string, custom?: string): string {
+	const chosen = (custom ?? '').trim();
+	if (chosen) return chosen.toLowerCase().endsWith('.mp4') ? chosen : `${chosen}.mp4`;
+	return `avatartalk-${stem.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 80)}.mp4`;
+}

@@ -1,0 +1,115 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import {
+	AVATAR_OPTIONS,
+	DEFAULT_AVATAR,
+	DEFAULT_EMOTION,
+	DEFAULT_LANGUAGE,
+	EMOTION_OPTIONS,
+	EMOTION_OPTIONS_WITH_EXPRESSIVE,
+	LANGUAGE_OPTIONS,
+} from '../constants';
+
+/** Field builders shared by the Video and Stream operations (each file adds its own). */
+
+export function avatarField(overrides: Partial<INodeProperties> = {}): INodeProperties {
+	return {
+		displayName: 'Avatar',
+		name: 'avatar',
+		type: 'options',
+		options: AVATAR_OPTIONS,
+		default: DEFAULT_AVATAR,
+		description: 'The avatar character that speaks',
+		...overrides,
+	};
+}
+
+export function emotionField(withExpressive: boolean, overrides: Partial<INodeProperties> = {}): INodeProperties {
+	return {
+		displayName: 'Emotion',
+		name: 'emotion',
+		type: 'options',
+		options: withExpressive ? EMOTION_OPTIONS_WITH_EXPRESSIVE : EMOTION_OPTIONS,
+		default: DEFAULT_EMOTION,
+		description: 'The facial expression of the avatar',
+		...overrides,
+	};
+}
+
+export function languageField(overrides: Partial<INodeProperties> = {}): INodeProperties {
+	return {
+		displayName: 'Language',
+		name: 'language',
+		type: 'options',
+		options: LANGUAGE_OPTIONS,
+		default: DEFAULT_LANGUAGE,
+		description: 'The language of the speech; write the text in this language',
+		...overrides,
+	};
+}
+
+export function outputBinaryField(overrides: Partial<INodeProperties> = {}): INodeProperties {
+	return {
+		displayName: 'Put Video in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		description: 'Name of the binary field the MP4 video is written to',
+		hint: 'Use this name in the next node, e.g. Read/Write Files from Disk',
+		...overrides,
+	};
+}
+
+export const fileNameOption: INodeProperties = {
+	displayName: 'File Name',
+	name: 'fileName',
+	type: 'string',
+	default: '',
+	placeholder: 'welcome-video.mp4',
+	description: 'File name of the MP4 in the binary data. Leave empty for "avatartalk-&lt;ID&gt;.mp4".',
+};
+
+export function maxVideoSizeOption(defaultMb: number): INodeProperties {
+	return {
+		displayName: 'Max Video Size (MB)',
+		name: 'maxVideoSizeMb',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 2048 },
+		default: defaultMb,
+		description:
+			'Video received over a WebSocket is collected in memory; the session stops with an error when it grows beyond this size',
+	};
+}
+
+export function idleTimeoutOption(defaultSeconds: number): INodeProperties {
+	return {
+		displayName: 'Idle Timeout (Seconds)',
+		name: 'idleTimeoutSeconds',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: defaultSeconds,
+		description: 'Longest silence from the server before the session is stopped with an error',
+	};
+}
+
+export function sessionTimeoutOption(defaultSeconds: number): INodeProperties {
+	return {
+		displayName: 'Session Timeout (Seconds)',
+		name: 'sessionTimeoutSeconds',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: defaultSeconds,
+		description: 'Longest time the whole session may take; past it the session is stopped with an error',
+	};
+}
+
+export const concurrencyOption: INodeProperties = {
+	displayName: 'Items in Parallel',
+	name: 'concurrency',
+	type: 'number',
+	typeOptions: { minValue: 1, maxValue: 32 },
+	default: 1,
+	description:
+		'How many input items are processed at the same time. Raise it to make many videos faster, within your AvatarTalk plan\'s limits.',
+};

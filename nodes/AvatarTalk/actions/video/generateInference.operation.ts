@@ -1,0 +1,171 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { downloadToBinary, withBinary } from '../../../shared/binary';
+import { providerApiError } from '../../../shared/errors';
+import { apiRequest } from '../../../shared/http';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { AVATARS, EMOTIONS, LANGUAGES } from '../../constants';
+import { avatarTalk, videoFileName } from '../../transport';
+import {
+	avatarField,
+	concurrencyOption,
+	emotionField,
+	fileNameOption,
+	languageField,
+	outputBinaryField,
+} from '../fields';
+
+type Mode = 'wait' | 'stream' | 'delayed';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Text',
+		name: 'text',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		required: true,
+		placeholder: 'Hello! Welcome to our channel.',
+		description: 'What the avatar says',
+	},
+	avatarField(),
+	emotionField(false),
+	languageField(),
+	{
+		displayName: 'Mode',
+		name: 'mode',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Delayed (Generate When Opened)',
+				value: 'delayed',
+				description:
+					'Return the video links at once without generating anything. The video is made, and paid for, the first time a link is opened (or fetched with Get Video).',
+			},
+			{
+				name: 'Stream Video',
+				value: 'stream',
+				description: 'Receive the MP4 while it is being generated, written straight to binary data',
+			},
+			{
+				name: 'Wait for Video',
+				value: 'wait',
+				description: 'Generate the video, then return its details and links (and optionally the MP4 file)',
+			},
+		],
+		default: 'wait',
+	},
+	{
+		displayName: 'Download Video',
+		name: 'downloadVideo',
+		type: 'boolean',
+		default: true,
+		description: 'Whether to download the finished MP4 into binary data (otherwise only its links are returned)',
+		displayOptions: { show: { mode: ['wait'] } },
+	},
+	outputBinaryField({ displayOptions: { show: { mode: ['wait'], downloadVideo: [true] } } }),
+	outputBinaryField({ displayOptions: { show: { mode: ['stream'] } } }),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [{ ...fileNameOption, displayOptions: { hide: { '/mode': ['delayed'] } } }, concurrencyOption],
+	},
+];
+
+interface InferenceResponse extends IDataObject {
+	id?: string;
+	status?: string;
+	mp4_url?: string;
+	html_url?: string;
+}
+
+/** Items in parallel (Options > Items in Parallel): read once for the whole run. */
+export function concurrency(this: IExecuteFunctions): number {
+	const options = this.getNodeParameter('options', 0, {}) as { concurrency?: number };
+	return Math.max(1, Math.min(32, Math.floor(Number(options.concurrency ?? 1)) || 1));
+}
+
+/**
+ * POST /inference in one of three modes. Generation is paid work, so the POST is never
+ * repeated after a failure the server may have acted on (only after 429/503 or a refused
+ * connection, which apiRequest handles).
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const i = op.itemIndex;
+	const v = validatorFor(this.getNode(), i);
+	const text = v.text('Text', this.getNodeParameter('text', i));
+	const avatar = v.oneOf('Avatar', this.getNodeParameter('avatar', i), AVATARS);
+	const emotion = v.oneOf('Emotion', this.getNodeParameter('emotion', i), EMOTIONS);
+	const language = v.oneOf('Language', this.getNodeParameter('language', i), LANGUAGES);
+	const mode = v.oneOf<Mode>('Mode', this.getNodeParameter('mode', i), ['wait', 'stream', 'delayed']);
+	const download = mode === 'wait' && (this.getNodeParameter('downloadVideo', i, true) as boolean);
+	const binaryProperty =
+		mode === 'stream' || download ? v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', i)).trim() : '';
+	const options = this.getNodeParameter('options', i, {}) as { fileName?: string };
+
+	const body: IDataObject = { text, avatar, emotion, language };
+	const common = { itemIndex: i, limits: op.limits, signal: op.signal, idempotent: false };
+
+	if (mode === 'stream') {
+		const fileName = videoFileName(`${avatar}-${Date.now()}`, options.fileName);
+		const { binary, bytes, headers } = await downloadToBinary(
+			this,
+			avatarTalk,
+			{ ...common, method: 'POST', url: '/inference', qs: { stream: 'true' }, body },
+			{ fileName, mimeType: 'video/mp4' },
+			1,
+		);
+		const contentType = String(headers['content-type'] ?? '');
+		if (contentType && !/^(video\/|application\/octet-stream)/i.test(contentType)) {
+			throw providerApiError(this.getNode(), {
+				provider: avatarTalk.name,
+				fallback: `The stream answered with "${contentType}" instead of an MP4 video`,
+				itemIndex: i,
+			});
+		}
+		const json: IDataObject = {
+			stream: true,
+			text,
+			avatar,
+			emotion,
+			language,
+			file_name: fileName,
+			file_size_bytes: bytes ?? null,
+		};
+		return withBinary({ json }, { [binaryProperty]: binary });
+	}
+
+	if (mode === 'delayed') body.delayed = true;
+	const response = await apiRequest<InferenceResponse>(this, avatarTalk, {
+		...common,
+		method: 'POST',
+		url: '/inference',
+		body,
+	});
+	const result = response.body;
+	if (!download) return { json: result };
+
+	if (typeof result.mp4_url !== 'string' || result.mp4_url === '') {
+		throw providerApiError(this.getNode(), {
+			provider: avatarTalk.name,
+			fallback: `The inference finished with status "${String(result.status ?? 'unknown')}" but returned no mp4_url to download`,
+			hint: 'Turn off "Download Video" to get the result without the file.',
+			itemIndex: i,
+		});
+	}
+	// mp4_url is absolute. On the credential's origin the API key goes with it; on any other
+	// origin (a CDN, a presigned link) apiRequest sends it without credentials.
+	const fileName = videoFileName(String(result.id ?? `${avatar}-${Date.now()}`), options.fileName);
+	const { binary } = await downloadToBinary(
+		this,
+		avatarTalk,
+		{ method: 'GET', url: result.mp4_url, itemIndex: i, limits: op.limits, signal: op.signal },
+		{ fileName, mimeType: 'video/mp4' },
+	);
+	return withBinary({ json: result }, { [binaryProperty]: binary });
+}

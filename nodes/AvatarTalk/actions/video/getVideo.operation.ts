@@ -1,0 +1,111 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { downloadToBinary, withBinary } from '../../../shared/binary';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { avatarTalk, videoFileName } from '../../transport';
+import { concurrencyOption, fileNameOption, outputBinaryField } from '../fields';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Video Source',
+		name: 'source',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{ name: 'Inference ID', value: 'id', description: 'The "ID" returned by Generate Inference' },
+			{ name: 'URL', value: 'url', description: 'The "mp4_url" (or "html_url") returned by Generate Inference' },
+		],
+		default: 'id',
+	},
+	{
+		displayName: 'Inference ID',
+		name: 'inferenceId',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: '123e4567-e89b-12d3-a456-426614174000',
+		displayOptions: { show: { source: ['id'] } },
+	},
+	{
+		displayName: 'Video URL',
+		name: 'videoUrl',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://api.avatartalk.ai/inference/123e4567-e89b-12d3-a456-426614174000/video.mp4',
+		displayOptions: { show: { source: ['url'] } },
+	},
+	{
+		displayName: 'A delayed inference is generated, and its video time charged, the first time its video is fetched',
+		name: 'delayedNotice',
+		type: 'notice',
+		default: '',
+	},
+	outputBinaryField(),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [fileNameOption, concurrencyOption],
+	},
+];
+
+export function concurrency(this: IExecuteFunctions): number {
+	const options = this.getNodeParameter('options', 0, {}) as { concurrency?: number };
+	return Math.max(1, Math.min(32, Math.floor(Number(options.concurrency ?? 1)) || 1));
+}
+
+/** `/inference/<id>/video.html` -> `/inference/<id>/video.mp4`: the viewer page's video. */
+function toMp4Url(url: string): string {
+	const parsed = new URL(url);
+	parsed.pathname = parsed.pathname.replace(/\/inference\/([^/]+)\/video\.html$/, '/inference/$1/video.mp4');
+	return parsed.toString();
+}
+
+/**
+ * GET /inference/:id/video.mp4 streamed into binary data. A plain GET of a fixed inference is
+ * safe to repeat when the download breaks (the same inference is generated once), so
+ * downloadToBinary retries it whole.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const i = op.itemIndex;
+	const v = validatorFor(this.getNode(), i);
+	const source = v.oneOf('Video Source', this.getNodeParameter('source', i), ['id', 'url']);
+	let url: string;
+	let id: string;
+	if (source === 'id') {
+		id = v.pathId('Inference ID', this.getNodeParameter('inferenceId', i));
+		url = `/inference/${encodeURIComponent(id)}/video.mp4`;
+	} else {
+		// A user who pasted the browser viewer link (html_url) means its video.
+		url = toMp4Url(v.url('Video URL', this.getNodeParameter('videoUrl', i)).trim());
+		id = /\/inference\/([^/]+)\/video\.mp4$/.exec(new URL(url).pathname)?.[1] ?? 'video';
+	}
+	const binaryProperty = v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', i)).trim();
+	const options = this.getNodeParameter('options', i, {}) as { fileName?: string };
+	const fileName = videoFileName(decodeURIComponent(id), options.fileName);
+
+	const { binary, bytes } = await downloadToBinary(
+		this,
+		avatarTalk,
+		{
+			method: 'GET',
+			url,
+			itemIndex: i,
+			limits: op.limits,
+			signal: op.signal,
+			hint: (status) =>
+				status === 404 ? 'Check the inference ID: use the "id" (or "mp4_url") returned by Generate Inference.' : undefined,
+		},
+		{ fileName, mimeType: 'video/mp4' },
+	);
+	const json: IDataObject = {
+		id: decodeURIComponent(id),
+		file_name: fileName,
+		file_size_bytes: bytes ?? null,
+	};
+	return withBinary({ json }, { [binaryProperty]: binary });
+}
