@@ -3,6 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestSettingsProperty } from '../shared/requestSettings';
 import { route } from '../shared/router';
+import { batchSettingsProperty } from './actions/common';
 import { operations, properties } from './actions/router';
 
 export class MultiTalk implements INodeType {
@@ -19,7 +20,7 @@ export class MultiTalk implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'multiTalkApi', required: true }],
-		properties: [...properties, requestSettingsProperty],
+		properties: [...properties, batchSettingsProperty, requestSettingsProperty],
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

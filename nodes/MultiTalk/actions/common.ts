@@ -1,0 +1,205 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { ApiRequest, ApiResponse } from '../../shared/http';
+import { apiRequest } from '../../shared/http';
+import { RequestPacer } from '../../shared/polling';
+import type { OperationContext } from '../../shared/router';
+import { InputValidator } from '../../shared/validation';
+import { JobWatcher } from '../helpers/jobWatcher';
+import { multiTalk } from '../transport';
+
+/** The documented plan limit: 10 jobs at once. */
+export const DEFAULT_MAX_CONCURRENT_JOBS = 10;
+/** The documented rate limit: 100 requests per minute. */
+export const DEFAULT_REQUESTS_PER_MINUTE = 100;
+
+export const jobIdField: INodeProperties = {
+	displayName: 'Job ID',
+	name: 'jobId',
+	type: 'string',
+	required: true,
+	default: '={{ $json.job_id }}',
+	placeholder: '550e8400-e29b-41d4-a716-446655440000',
+	description: 'The job_id that Submit Job returned (by default taken from the incoming item)',
+};
+
+export const maxConcurrentJobsField: INodeProperties = {
+	displayName: 'Max Concurrent Jobs',
+	name: 'maxConcurrentJobs',
+	type: 'number',
+	typeOptions: { minValue: 1, maxValue: 100 },
+	default: DEFAULT_MAX_CONCURRENT_JOBS,
+	description:
+		'How many input items are worked on at the same time. Your MultiTalk plan runs 10 jobs at once; more items wait for a free slot, so the whole batch takes about as long as its slowest waves.',
+};
+
+/** Fields shared by Wait for Job and Submit and Wait. */
+export const waitFields: INodeProperties[] = [
+	{
+		displayName: 'Timeout (Minutes)',
+		name: 'timeoutMinutes',
+		type: 'number',
+		typeOptions: { minValue: 0.01, maxValue: 1440, numberPrecision: 2 },
+		default: 10,
+		description: 'Give up waiting after this long (up to 24 hours). The job keeps running at MultiTalk.',
+	},
+	{
+		displayName: 'Poll Interval (Seconds)',
+		name: 'pollIntervalSeconds',
+		type: 'number',
+		typeOptions: { minValue: 0.1, maxValue: 3600, numberPrecision: 1 },
+		default: 10,
+		description:
+			'How often to check the job. All waiting items are checked together (one list request per round), and the node stays under the requests-per-minute limit.',
+	},
+	{
+		displayName: 'If the Job Fails',
+		name: 'onJobFailure',
+		type: 'options',
+		options: [
+			{
+				name: 'Stop With an Error',
+				value: 'error',
+				description: 'A failed or cancelled job fails its item with the job’s error',
+			},
+			{
+				name: 'Return the Job as Output',
+				value: 'output',
+				description: 'A failed or cancelled job is passed on as data (check its status field)',
+			},
+		],
+		default: 'error',
+	},
+	{
+		displayName: 'Download Video',
+		name: 'downloadVideo',
+		type: 'boolean',
+		default: true,
+		description: 'Whether to download the finished MP4 into the item as binary data (through a temporary download link)',
+	},
+	{
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		displayOptions: { show: { downloadVideo: [true] } },
+		hint: 'The name of the output binary field to put the video in',
+	},
+];
+
+export interface WaitSettings {
+	timeoutMs: number;
+	intervalMs: number;
+	onJobFailure: 'error' | 'output';
+	downloadVideo: boolean;
+	binaryPropertyName: string;
+}
+
+export function readWaitSettings(ctx: IExecuteFunctions, itemIndex: number, v: InputValidator): WaitSettings {
+	const timeoutMinutes = v.number('Timeout (Minutes)', ctx.getNodeParameter('timeoutMinutes', itemIndex, 10), { min: 0.01, max: 1440 });
+	const interval = v.number('Poll Interval (Seconds)', ctx.getNodeParameter('pollIntervalSeconds', itemIndex, 10), { min: 0.1, max: 3600 });
+	const onJobFailure = v.oneOf('If the Job Fails', ctx.getNodeParameter('onJobFailure', itemIndex, 'error'), ['error', 'output'] as const);
+	const downloadVideo = ctx.getNodeParameter('downloadVideo', itemIndex, true) as boolean;
+	const binaryPropertyName = downloadVideo
+		? v.text('Put Output File in Field', ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data'), { max: 200 }).trim()
+		: 'data';
+	return { timeoutMs: Math.round(timeoutMinutes * 60_000), intervalMs: Math.round(interval * 1000), onJobFailure, downloadVideo, binaryPropertyName };
+}
+
+/** Node-level "Batch Settings" (shown for every operation). */
+export const batchSettingsProperty: INodeProperties = {
+	displayName: 'Batch Settings',
+	name: 'batchSettings',
+	type: 'collection',
+	placeholder: 'Add Setting',
+	default: {},
+	options: [
+		{
+			displayName: 'Requests Per Minute',
+			name: 'requestsPerMinute',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 10000 },
+			default: DEFAULT_REQUESTS_PER_MINUTE,
+			description:
+				'All items of one run together send at most this many requests to MultiTalk per minute (your plan allows 100). If MultiTalk still answers "too many requests", the node waits as long as it asks.',
+		},
+	],
+};
+
+/** How many items run at once: the node's "Max Concurrent Jobs" (10 unless set). */
+export function maxConcurrentJobs(this: IExecuteFunctions): number {
+	const value = Number(this.getNodeParameter('maxConcurrentJobs', 0, DEFAULT_MAX_CONCURRENT_JOBS));
+	return Number.isFinite(value) && value >= 1 ? Math.min(100, Math.floor(value)) : DEFAULT_MAX_CONCURRENT_JOBS;
+}
+
+/** One pacer per run, shared by every item: the requests-per-minute limit holds for the batch. */
+export function pacerFor(ctx: IExecuteFunctions, op: OperationContext): RequestPacer {
+	let pacer = op.shared.get('pacer') as RequestPacer | undefined;
+	if (!pacer) {
+		const raw = Number(ctx.getNodeParameter('batchSettings.requestsPerMinute', 0, DEFAULT_REQUESTS_PER_MINUTE));
+		const perMinute = Number.isFinite(raw) && raw >= 1 ? Math.floor(raw) : DEFAULT_REQUESTS_PER_MINUTE;
+		pacer = new RequestPacer(ctx, perMinute);
+		op.shared.set('pacer', pacer);
+	}
+	return pacer;
+}
+
+/** A MultiTalk API request for this item: limits, cancel signal and the run's pacer applied. */
+export async function mtRequest<T = IDataObject>(
+	ctx: IExecuteFunctions,
+	op: OperationContext,
+	request: Omit<ApiRequest, 'itemIndex' | 'limits' | 'signal' | 'pacer'> & { itemIndex?: number },
+): Promise<ApiResponse<T>> {
+	return await apiRequest<T>(ctx, multiTalk, {
+		itemIndex: op.itemIndex,
+		limits: op.limits,
+		signal: op.signal,
+		pacer: pacerFor(ctx, op),
+		...request,
+	});
+}
+
+/** One watcher per run: every waiting item is checked in the same rounds. */
+export function watcherFor(ctx: IExecuteFunctions, op: OperationContext): JobWatcher {
+	let watcher = op.shared.get('watcher') as JobWatcher | undefined;
+	if (!watcher) {
+		const pacer = pacerFor(ctx, op);
+		watcher = new JobWatcher(ctx, op.signal, async (request) =>
+			await apiRequest<IDataObject>(ctx, multiTalk, { ...request, pacer, signal: op.signal }),
+		);
+		op.shared.set('watcher', watcher);
+	}
+	return watcher;
+}
+
+/**
+ * Validates every input item before the first request of the run, so that one bad item among
+ * many never leaves paid jobs half-submitted. Each item then gets its own parsed input, or its
+ * own error; without Continue On Fail, the first bad item's error stops every item.
+ */
+export function prevalidated<T>(
+	ctx: IExecuteFunctions,
+	op: OperationContext,
+	parse: (itemIndex: number, v: InputValidator) => T,
+): T {
+	type Parsed = Array<{ ok: true; value: T } | { ok: false; error: unknown }>;
+	let parsed = op.shared.get('parsed') as Parsed | undefined;
+	if (!parsed) {
+		parsed = ctx.getInputData().map((_, itemIndex) => {
+			try {
+				return { ok: true as const, value: parse(itemIndex, new InputValidator(ctx.getNode(), itemIndex)) };
+			} catch (error) {
+				return { ok: false as const, error };
+			}
+		});
+		op.shared.set('parsed', parsed);
+	}
+	const own = parsed[op.itemIndex];
+	if (!own.ok) throw own.error;
+	if (!ctx.continueOnFail()) {
+		const firstBad = parsed.find((p) => !p.ok);
+		if (firstBad && !firstBad.ok) throw firstBad.error;
+	}
+	return own.value;
+}

@@ -1,0 +1,61 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { downloadJobVideo, getDownloadLink } from '../../helpers/download';
+import { jobIdField, pacerFor, prevalidated } from '../common';
+
+export const description: INodeProperties[] = [
+	jobIdField,
+	{
+		displayName: 'Link Valid For (Seconds)',
+		name: 'expiration',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 86400 },
+		default: 3600,
+		description: 'How long the download link works (up to 86400 seconds, one day)',
+	},
+	{
+		displayName: 'Download Video',
+		name: 'downloadVideo',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to also download the MP4 into the item as binary data',
+	},
+	{
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		displayOptions: { show: { downloadVideo: [true] } },
+		hint: 'The name of the output binary field to put the video in',
+	},
+];
+
+export const concurrency = () => 5;
+
+/** GET /jobs/{id}/download: a temporary link to the finished video, and the video itself if asked. */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const input = prevalidated(this, op, (itemIndex, v) => {
+		const download = this.getNodeParameter('downloadVideo', itemIndex, false) as boolean;
+		return {
+			jobId: v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, '')),
+			expiration: v.number('Link Valid For (Seconds)', this.getNodeParameter('expiration', itemIndex, 3600), { min: 1, max: 86400, integer: true }),
+			download,
+			binaryPropertyName: download
+				? v.text('Put Output File in Field', this.getNodeParameter('binaryPropertyName', itemIndex, 'data'), { max: 200 }).trim()
+				: 'data',
+		};
+	});
+	const request = {
+		jobId: input.jobId,
+		expiration: input.expiration,
+		itemIndex: op.itemIndex,
+		limits: op.limits,
+		signal: op.signal,
+		pacer: pacerFor(this, op),
+	};
+	if (!input.download) return { json: await getDownloadLink(this, request) };
+	const { link, binary } = await downloadJobVideo(this, request);
+	return { json: link, binary: { [input.binaryPropertyName]: binary } };
+}

@@ -1,0 +1,64 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { providerApiError } from '../../../shared/errors';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { downloadJobVideo } from '../../helpers/download';
+import { multiTalk } from '../../transport';
+import type { WaitSettings } from '../common';
+import { jobIdField, maxConcurrentJobs, maxConcurrentJobsField, pacerFor, prevalidated, readWaitSettings, waitFields, watcherFor } from '../common';
+
+export const description: INodeProperties[] = [jobIdField, ...waitFields, maxConcurrentJobsField];
+
+export const concurrency = maxConcurrentJobs;
+
+/**
+ * Waits until the job is completed, failed or cancelled (all items of the run are polled
+ * together), then fails the item or returns the job, downloading the video when asked.
+ */
+export async function finishWaiting(
+	ctx: IExecuteFunctions,
+	op: OperationContext,
+	jobId: string,
+	wait: WaitSettings,
+	justSubmitted: boolean,
+): Promise<INodeExecutionData> {
+	const job = await watcherFor(ctx, op).wait(jobId, {
+		itemIndex: op.itemIndex,
+		timeoutMs: wait.timeoutMs,
+		intervalMs: wait.intervalMs,
+		firstCheckAfterMs: justSubmitted ? wait.intervalMs : 0,
+		limits: op.limits,
+	});
+	const status = String(job.status);
+	if (status !== 'completed') {
+		if (wait.onJobFailure === 'output') return { json: job };
+		const reason = typeof job.error === 'string' && job.error ? job.error : 'no reason given';
+		throw providerApiError(ctx.getNode(), {
+			provider: multiTalk.name,
+			failure: {
+				message: `Job ${jobId} ${status === 'cancelled' ? 'was cancelled' : 'failed'}: ${reason}`,
+				code: status === 'cancelled' ? 'job_cancelled' : 'job_failed',
+			},
+			hint: 'To pass failed jobs on as data instead, set "If the Job Fails" to "Return the Job as Output".',
+			itemIndex: op.itemIndex,
+		});
+	}
+	if (!wait.downloadVideo) return { json: job };
+	const { link, binary } = await downloadJobVideo(ctx, {
+		jobId,
+		itemIndex: op.itemIndex,
+		limits: op.limits,
+		signal: op.signal,
+		pacer: pacerFor(ctx, op),
+	});
+	const json: IDataObject = { ...job, download_url: link.download_url, expires_in: link.expires_in, s3_uri: link.s3_uri };
+	return { json, binary: { [wait.binaryPropertyName]: binary } };
+}
+
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const { jobId, wait } = prevalidated(this, op, (itemIndex, v) => ({
+		jobId: v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, '')),
+		wait: readWaitSettings(this, itemIndex, v),
+	}));
+	return await finishWaiting(this, op, jobId, wait, false);
+}

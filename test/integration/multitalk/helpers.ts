@@ -1,0 +1,146 @@
+/**
+ * Helpers for the MultiTalk integration tests: the emulator, one-node workflows run through the
+ * harness, and assertions on errors and on the emulator's request log.
+ */
+import { once } from 'node:events';
+import type { IncomingHttpHeaders, Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import type { RunOptions, RunResult, WorkflowJson } from '../../harness';
+import { runWorkflow } from '../../harness';
+import type { Emulator } from '../../emulator/server';
+import { startEmulator } from '../../emulator/server';
+import type { LoggedRequest } from '../../emulator/types';
+
+export const TRIGGER = 'When clicking ‘Execute workflow’';
+export const NODE = 'MultiTalk';
+
+/** Fast emulator defaults for tests (jobs of 300 ms, webhooks retried after 20 ms). */
+export async function startMultiTalkEmulator(settings: Record<string, unknown> = {}): Promise<Emulator> {
+	return await startEmulator({
+		settings: { multiTalkPendingMs: 20, multiTalkJobMs: 300, multiTalkWebhookBackoffMs: 20, ...settings },
+	});
+}
+
+export function credentialsFor(emulator: Emulator, apiKey = emulator.keys.multiTalk) {
+	return { multiTalkApi: { apiKey, baseUrl: emulator.urls.multiTalk } };
+}
+
+/** Manual Trigger -> MultiTalk with these parameters. */
+export function multiTalkWorkflow(parameters: INodeParameters, extras: { onError?: 'continueRegularOutput' } = {}): WorkflowJson {
+	return {
+		nodes: [
+			{ id: 't', name: TRIGGER, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'm',
+				name: NODE,
+				type: 'n8n-nodes-talking-avatars.multiTalk',
+				typeVersion: 1,
+				position: [220, 0],
+				parameters,
+				credentials: { multiTalkApi: { id: 'cred-multitalk', name: 'MultiTalk account' } },
+				...(extras.onError ? { onError: extras.onError } : {}),
+			},
+		],
+		connections: { [TRIGGER]: { main: [[{ node: NODE, type: NodeConnectionTypes.Main, index: 0 }]] } },
+	};
+}
+
+/** Runs one MultiTalk node over `items` (one empty item by default). */
+export async function runMultiTalk(
+	emulator: Emulator,
+	parameters: INodeParameters,
+	options: Partial<RunOptions> & { items?: INodeExecutionData[]; onError?: 'continueRegularOutput'; apiKey?: string } = {},
+): Promise<RunResult> {
+	const { items, onError, apiKey, ...rest } = options;
+	return await runWorkflow(multiTalkWorkflow(parameters, { onError }), {
+		credentials: credentialsFor(emulator, apiKey),
+		inputItems: items,
+		...rest,
+	});
+}
+
+export function items(count: number, make: (i: number) => Record<string, unknown> = (i) => ({ n: i })): INodeExecutionData[] {
+	return Array.from({ length: count }, (_, i) => ({ json: make(i) as INodeExecutionData['json'] }));
+}
+
+/** A valid Submit Job parameter set. */
+export function submitParams(extra: INodeParameters = {}): INodeParameters {
+	return {
+		resource: 'job',
+		operation: 'submit',
+		prompt: 'A person speaking naturally with clear lip sync',
+		imageS3Url: 's3://my-bucket/images/person.png',
+		audio: { urls: [{ url: 's3://my-bucket/audio/1.wav' }] },
+		...extra,
+	};
+}
+
+export function apiRequests(emulator: Emulator, method?: string, path?: string | RegExp): LoggedRequest[] {
+	return emulator.requests({ service: 'multiTalk', method, path });
+}
+
+/** The run failed with a NodeApiError; returns it. */
+export function expectApiError(result: RunResult, httpCode?: string): NodeApiError {
+	expect(result.status).toBe('error');
+	expect(result.error?.error).toBeInstanceOf(NodeApiError);
+	if (httpCode !== undefined) expect(result.error?.httpCode).toBe(httpCode);
+	return result.error?.error as NodeApiError;
+}
+
+/** The run failed with a NodeOperationError (bad input); returns it. */
+export function expectInputError(result: RunResult, message: string | RegExp): NodeOperationError {
+	expect(result.status).toBe('error');
+	expect(result.error?.error).toBeInstanceOf(NodeOperationError);
+	expect(result.error?.error).not.toBeInstanceOf(NodeApiError);
+	if (typeof message === 'string') expect(result.error?.message).toBe(message);
+	else expect(result.error?.message).toMatch(message);
+	return result.error?.error as NodeOperationError;
+}
+
+export interface Received {
+	method: string;
+	url: string;
+	headers: IncomingHttpHeaders;
+	body: string;
+	at: number;
+}
+
+/** A plain HTTP receiver for webhooks; `status` decides each answer. */
+export async function startReceiver(status: (call: Received, index: number) => number = () => 200) {
+	const calls: Received[] = [];
+	const server: Server = createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			const call = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+			calls.push(call);
+			const code = status(call, calls.length - 1);
+			res.writeHead(code, { 'content-type': 'application/json' });
+			res.end(JSON.stringify({ ok: code < 300 }));
+		});
+	});
+	server.listen(0, '127.0.0.1');
+	await once(server, 'listening');
+	const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	return {
+		url,
+		calls,
+		close: async () => {
+			server.closeAllConnections();
+			await new Promise((resolve) => server.close(resolve));
+		},
+	};
+}
+
+export async function waitFor(check: () => boolean, timeoutMs = 5000, stepMs = 10): Promise<void> {
+	const end = Date.now() + timeoutMs;
+	while (!check()) {
+		if (Date.now() > end) throw new Error('condition not met in time');
+		await new Promise((resolve) => setTimeout(resolve, stepMs));
+	}
+}
