@@ -80,7 +80,8 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const created = await apiRequest<StatusBody>(this, museTalk, {
 		method: 'POST',
 		url: `${API}/session/create`,
-		body: avatarVideoPath ? { avatar_video_path: avatarVideoPath } : {},
+		// As documented: null asks for the server's default avatar.
+		body: { avatar_video_path: avatarVideoPath || null },
 		idempotent: false,
 		itemIndex,
 		limits: op.limits,
@@ -136,7 +137,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	if (final.status === 'error') {
 		throw providerApiError(this.getNode(), {
 			provider: museTalk.name,
-			failure: { message: final.message || 'Avatar preparation failed', code: 'error' },
+			failure: { message: final.message || 'Avatar preparation failed' },
 			hint: `Session ${sessionId} could not prepare its avatar. Check that the Avatar Video Path points to a clip with one clearly visible face, then delete this session and create a new one.`,
 			itemIndex,
 		});

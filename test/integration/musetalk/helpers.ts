@@ -1,0 +1,126 @@
+/**
+ * Small helpers for the MuseTalk and LiveTalking integration tests: one-node workflows, stand-ins
+ * for the core nodes the example workflows use, and error assertions.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import type { RunResult, WorkflowJson } from '../../harness';
+
+export const TRIGGER = 'When clicking ‘Execute workflow’';
+
+/** Manual Trigger -> one node of this package. */
+export function singleNode(
+	type: 'museTalk' | 'liveTalking',
+	parameters: INodeParameters,
+	extras: { name?: string; onError?: 'continueRegularOutput' } = {},
+): WorkflowJson {
+	const name = extras.name ?? (type === 'museTalk' ? 'MuseTalk' : 'LiveTalking');
+	const credentials =
+		type === 'museTalk'
+			? { museTalkApi: { id: 'cred-musetalk', name: 'MuseTalk account' } }
+			: { liveTalkingApi: { id: 'cred-livetalking', name: 'LiveTalking account' } };
+	return {
+		nodes: [
+			{ id: 't', name: TRIGGER, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'n',
+				name,
+				type: `n8n-nodes-talking-avatars.${type}`,
+				typeVersion: 1,
+				position: [220, 0],
+				parameters,
+				credentials,
+				...(extras.onError ? { onError: extras.onError } : {}),
+			},
+		],
+		connections: { [TRIGGER]: { main: [[{ node: name, type: NodeConnectionTypes.Main, index: 0 }]] } },
+	};
+}
+
+/** The run failed with a NodeApiError (HTTP status `httpCode`, none for undefined); returns it. */
+export function expectApiError(result: RunResult, httpCode: string | undefined): NodeApiError {
+	expect(result.status).toBe('error');
+	expect(result.error?.error).toBeInstanceOf(NodeApiError);
+	if (httpCode === undefined) expect(result.error?.httpCode ?? undefined).toBeUndefined();
+	else expect(result.error?.httpCode).toBe(httpCode);
+	return result.error?.error as NodeApiError;
+}
+
+/** The run failed with a NodeOperationError (bad input); returns it. */
+export function expectInputError(result: RunResult, message: string | RegExp): NodeOperationError {
+	expect(result.status).toBe('error');
+	expect(result.error?.error).toBeInstanceOf(NodeOperationError);
+	expect(result.error?.error).not.toBeInstanceOf(NodeApiError);
+	if (typeof message === 'string') expect(result.error?.message).toBe(message);
+	else expect(result.error?.message).toMatch(message);
+	return result.error?.error as NodeOperationError;
+}
+
+/**
+ * `n8n-nodes-base.readWriteFile` (operation write) for the harness: writes the binary property
+ * to `fileName` resolved under `dir`, and passes the item on as the real node does.
+ */
+export function readWriteFileStandIn(dir: string): INodeType {
+	return {
+		description: {
+			displayName: 'Read/Write Files from Disk (test stand-in)',
+			name: 'readWriteFile',
+			group: ['input'],
+			version: [1, 1.1],
+			description: 'Writes binary data to disk',
+			defaults: { name: 'Read/Write Files from Disk' },
+			inputs: [NodeConnectionTypes.Main],
+			outputs: [NodeConnectionTypes.Main],
+			usableAsTool: true,
+			properties: [
+				{ displayName: 'Operation', name: 'operation', type: 'options', options: [{ name: 'Write', value: 'write' }], default: 'write' },
+				{ displayName: 'File Path and Name', name: 'fileName', type: 'string', default: '' },
+				{ displayName: 'Input Binary Field', name: 'dataPropertyName', type: 'string', default: 'data' },
+				{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
+			],
+		},
+		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+			const items = this.getInputData();
+			const out: INodeExecutionData[] = [];
+			for (let i = 0; i < items.length; i++) {
+				const fileName = this.getNodeParameter('fileName', i) as string;
+				const property = this.getNodeParameter('dataPropertyName', i) as string;
+				this.helpers.assertBinaryData(i, property);
+				const data = await this.helpers.getBinaryDataBuffer(i, property);
+				const target = path.resolve(dir, fileName);
+				mkdirSync(path.dirname(target), { recursive: true });
+				writeFileSync(target, data);
+				out.push({ json: { ...items[i].json, fileName } as IDataObject, binary: items[i].binary, pairedItem: { item: i } });
+			}
+			return [out];
+		},
+	};
+}
+
+/** `n8n-nodes-base.wait` (time interval) for the harness: passes items on after a short pause. */
+export const waitStandIn: INodeType = {
+	description: {
+		displayName: 'Wait (test stand-in)',
+		name: 'wait',
+		group: ['organization'],
+		version: [1, 1.1],
+		description: 'Waits, then continues',
+		defaults: { name: 'Wait' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
+		properties: [
+			{ displayName: 'Resume', name: 'resume', type: 'options', options: [{ name: 'After Time Interval', value: 'timeInterval' }], default: 'timeInterval' },
+			{ displayName: 'Amount', name: 'amount', type: 'number', default: 1 },
+			{ displayName: 'Unit', name: 'unit', type: 'options', options: [{ name: 'Seconds', value: 'seconds' }], default: 'seconds' },
+		],
+	},
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		await new Promise((resolve) => setTimeout(resolve, 10));
+		return [this.getInputData()];
+	},
+};
