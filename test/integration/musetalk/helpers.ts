@@ -5,7 +5,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeCredentials,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+} from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import type { RunResult, WorkflowJson } from '../../harness';
@@ -19,7 +26,7 @@ export function singleNode(
 	extras: { name?: string; onError?: 'continueRegularOutput' } = {},
 ): WorkflowJson {
 	const name = extras.name ?? (type === 'museTalk' ? 'MuseTalk' : 'LiveTalking');
-	const credentials =
+	const credentials: INodeCredentials =
 		type === 'museTalk'
 			? { museTalkApi: { id: 'cred-musetalk', name: 'MuseTalk account' } }
 			: { liveTalkingApi: { id: 'cred-livetalking', name: 'LiveTalking account' } };
