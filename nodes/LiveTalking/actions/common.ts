@@ -35,12 +35,20 @@ export function readSessionId(ctx: IExecuteFunctions, itemIndex: number, v: Inpu
 
 /**
  * Text limits counted the way the backend (Python/pydantic) counts them: in characters (code
- * points), so an emoji counts once, not twice as in JavaScript's `length`.
+ * points), so an emoji counts once, not twice as in JavaScript's `length`. With `required`, blank
+ * text is refused too (the avatar would have nothing to say).
  */
-export function checkLength(v: InputValidator, field: string, value: string, max: number): string {
-	const length = [...value].length;
-	if (length > max) v.fail(field, `is ${length} characters long, more than the ${max} allowed`, `up to ${max} characters`);
-	return value;
+export function readText(
+	v: InputValidator,
+	field: string,
+	value: unknown,
+	{ max, required }: { max: number; required: boolean },
+): string {
+	const text = value === undefined || value === null || typeof value === 'object' ? '' : String(value);
+	if (required && text.trim() === '') v.fail(field, 'must not be empty', `1 to ${max} characters`);
+	const length = [...text].length;
+	if (length > max) v.fail(field, `is ${length} characters long, more than the ${max} allowed`, `${required ? 1 : 0} to ${max} characters`);
+	return text;
 }
 
 /** Advice for the errors every backend endpoint documents. */

@@ -18,8 +18,9 @@ import type { EmuRequest, EmuResponse } from '../types';
  *   `POST /__emulator/livetalking/server {"up": false}`) makes every route that talks to
  *   LiveTalking answer the documented 503, and `/health` report it unavailable.
  *
- * Knob: `liveTalkingServerUrl` (the LIVETALKING_URL the backend reports; default
- * http://localhost:8010).
+ * Knobs: `liveTalkingServerUrl` (the LIVETALKING_URL the backend reports; default
+ * http://localhost:8010), `liveTalkingLinkExpiresSeconds` (lifetime of the presigned download
+ * links; default 3600, 0 gives links that have expired by the time they are used).
  */
 export const LIVETALKING_USER_ID = 'emulator-user';
 export const LIVETALKING_UNAVAILABLE = 'LiveTalking server unavailable: Connection refused';
@@ -241,7 +242,7 @@ export function register(emulator: Emulator): void {
 			success: true,
 			message: 'Recording downloaded and saved',
 			recording_id: recordingId,
-			download_url: emulator.store.presign(s3Key),
+			download_url: emulator.store.presign(s3Key, Number(emulator.settings.liveTalkingLinkExpiresSeconds ?? 3600)),
 			s3_key: s3Key,
 		});
 	});

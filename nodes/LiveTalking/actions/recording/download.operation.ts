@@ -6,7 +6,7 @@ import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { validatorFor } from '../../../shared/validation';
 import { liveTalking } from '../../transport';
-import { MAX_TITLE_LENGTH, checkLength, liveTalkingHint, readSessionId, sessionIdField } from '../common';
+import { MAX_TITLE_LENGTH, liveTalkingHint, readSessionId, readText, sessionIdField } from '../common';
 
 export const description: INodeProperties[] = [
 	sessionIdField,
@@ -50,7 +50,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const { itemIndex } = op;
 	const v = validatorFor(this.getNode(), itemIndex);
 	const sessionId = readSessionId(this, itemIndex, v);
-	const title = checkLength(v, 'Title', String(this.getNodeParameter('title', itemIndex, '') ?? ''), MAX_TITLE_LENGTH);
+	const title = readText(v, 'Title', this.getNodeParameter('title', itemIndex, ''), { max: MAX_TITLE_LENGTH, required: false });
 	const download = this.getNodeParameter('downloadFile', itemIndex, true) as boolean;
 	let field = '';
 	if (download) {

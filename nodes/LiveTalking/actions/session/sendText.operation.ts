@@ -4,7 +4,7 @@ import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { validatorFor } from '../../../shared/validation';
 import { liveTalking } from '../../transport';
-import { MAX_TEXT_LENGTH, checkLength, liveTalkingHint, readSessionId, sessionIdField } from '../common';
+import { MAX_TEXT_LENGTH, liveTalkingHint, readSessionId, readText, sessionIdField } from '../common';
 
 export const description: INodeProperties[] = [
 	sessionIdField,
@@ -32,7 +32,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const { itemIndex } = op;
 	const v = validatorFor(this.getNode(), itemIndex);
 	const sessionId = readSessionId(this, itemIndex, v);
-	const text = checkLength(v, 'Text', v.text('Text', this.getNodeParameter('text', itemIndex)), MAX_TEXT_LENGTH);
+	const text = readText(v, 'Text', this.getNodeParameter('text', itemIndex), { max: MAX_TEXT_LENGTH, required: true });
 	const interrupt = this.getNodeParameter('interrupt', itemIndex, true) as boolean;
 	// Speaking twice is visible to the viewer: not repeated unless the backend refused it.
 	const response = await apiRequest<IDataObject>(this, liveTalking, {
