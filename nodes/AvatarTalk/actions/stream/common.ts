@@ -1,0 +1,143 @@
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { CappedBuffer } from '../../../shared/binary';
+import { providerApiError } from '../../../shared/errors';
+import type { InputValidator } from '../../../shared/validation';
+import type { WsSessionOptions } from '../../../shared/websocket';
+import { Mp4Scanner } from '../../mp4';
+
+/**
+ * WebSocket close codes as the AvatarTalk document lists them: 1008 for an invalid key,
+ * missing credits or failed authorization, 1011 for a processing error. Anything else falls
+ * back to WsSession's own wording (1006: dropped; others: reason and code).
+ */
+export function describeAvatarTalkClose(code: number, reason: string): { message: string; code?: string } | undefined {
+	const text = reason.trim();
+	if (code === 1008) {
+		if (/invalid api key/i.test(text)) {
+			return { message: 'Invalid API key: check the API key in the AvatarTalk credential (close code 1008)', code: 'INVALID_API_KEY' };
+		}
+		if (/insufficient credits/i.test(text)) {
+			return { message: 'Insufficient credits: the account has no video time left (close code 1008)', code: 'INSUFFICIENT_CREDITS' };
+		}
+		if (/authorization failed/i.test(text)) {
+			return { message: 'Authorization failed (close code 1008)', code: 'AUTHORIZATION_FAILED' };
+		}
+		return { message: `${text || 'The server refused the session'} (close code 1008)`, code: 'POLICY_VIOLATION' };
+	}
+	if (code === 1011) {
+		return {
+			message: `Processing error: ${text && !/^processing error$/i.test(text) ? text : 'the server failed while generating the video'} (close code 1011)`,
+			code: 'PROCESSING_ERROR',
+		};
+	}
+	return undefined;
+}
+
+export interface SessionLimits {
+	maxVideoBytes: number;
+	idleTimeoutMs: number;
+	sessionTimeoutMs: number;
+}
+
+/** Options > Max Video Size / Idle Timeout / Session Timeout, validated. */
+export function readSessionLimits(
+	v: InputValidator,
+	options: IDataObject,
+	defaults: { maxVideoSizeMb: number; idleTimeoutSeconds: number; sessionTimeoutSeconds: number },
+): SessionLimits {
+	const mb = v.number('Max Video Size (MB)', options.maxVideoSizeMb ?? defaults.maxVideoSizeMb, { min: 1, max: 2048 });
+	const idle = v.number('Idle Timeout (Seconds)', options.idleTimeoutSeconds ?? defaults.idleTimeoutSeconds, { min: 1 });
+	const session = v.number('Session Timeout (Seconds)', options.sessionTimeoutSeconds ?? defaults.sessionTimeoutSeconds, { min: 1 });
+	return { maxVideoBytes: Math.floor(mb * 1024 * 1024), idleTimeoutMs: idle * 1000, sessionTimeoutMs: session * 1000 };
+}
+
+export function wsOptions(
+	ctx: IExecuteFunctions,
+	target: { url: string; headers: Record<string, string> },
+	limits: SessionLimits,
+	connectTimeoutMs: number,
+	signal: AbortSignal,
+	itemIndex: number,
+): WsSessionOptions {
+	return {
+		provider: 'AvatarTalk',
+		url: target.url,
+		headers: target.headers,
+		signal,
+		connectTimeoutMs,
+		idleTimeoutMs: limits.idleTimeoutMs,
+		deadline: Date.now() + limits.sessionTimeoutMs,
+		itemIndex,
+		describeClose: describeAvatarTalkClose,
+	};
+}
+
+/**
+ * Video received over a WebSocket: collected under the user's cap, and followed box by box
+ * so that only a complete MP4 is ever returned.
+ */
+export class VideoCollector {
+	readonly scanner = new Mp4Scanner();
+	private readonly buffer: CappedBuffer;
+	firstChunkAt: number | undefined;
+
+	constructor(
+		private readonly ctx: IExecuteFunctions,
+		capBytes: number,
+		private readonly itemIndex: number,
+	) {
+		this.buffer = new CappedBuffer(capBytes, (cap) =>
+			providerApiError(ctx.getNode(), {
+				provider: 'AvatarTalk',
+				fallback: `The video grew beyond the ${Math.round(cap / 1024 / 1024)} MB allowed by "Max Video Size (MB)"; the session was stopped and nothing was returned`,
+				hint: 'Raise "Max Video Size (MB)" under Options, or send shorter text.',
+				itemIndex,
+			}),
+		);
+	}
+
+	push(chunk: Buffer): void {
+		this.firstChunkAt ??= Date.now();
+		this.buffer.push(chunk);
+		this.scanner.push(chunk);
+	}
+
+	get bytes(): number {
+		return this.buffer.byteLength;
+	}
+
+	get chunks(): number {
+		return this.buffer.chunkCount;
+	}
+
+	/** Throws unless the data is a complete MP4 (and, when asked, a fragmented one). */
+	assertComplete(what: string, fragmented = false): void {
+		let problem = this.scanner.problem();
+		const summary = this.scanner.summary();
+		if (!problem && fragmented && !summary.fragmentedInit) problem = 'the stream has no fMP4 init segment (a moov declaring fragments)';
+		if (!problem && fragmented && summary.fragments === 0) problem = 'no video fragments (moof) arrived';
+		if (problem) {
+			throw providerApiError(this.ctx.getNode(), {
+				provider: 'AvatarTalk',
+				fallback: `${what} ended without a complete MP4: ${problem}. Nothing partial was returned`,
+				itemIndex: this.itemIndex,
+			});
+		}
+	}
+
+	toBuffer(): Buffer {
+		return this.buffer.toBuffer();
+	}
+}
+
+/** Parses a server text frame as JSON; keeps the raw text when it is not JSON. */
+export function parseServerText(text: string): IDataObject {
+	try {
+		const value = JSON.parse(text) as unknown;
+		if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as IDataObject;
+		return { message: value as string };
+	} catch {
+		return { text };
+	}
+}

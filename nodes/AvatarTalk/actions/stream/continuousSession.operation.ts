@@ -1,0 +1,375 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { withBinary } from '../../../shared/binary';
+import { providerApiError } from '../../../shared/errors';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import type { WsMessage } from '../../../shared/websocket';
+import { WsSession } from '../../../shared/websocket';
+import { AVATARS, EMOTION_OPTIONS, EMOTIONS, LANGUAGES } from '../../constants';
+import { avatarTalkWebSocket, videoFileName } from '../../transport';
+import {
+	avatarField,
+	fileNameOption,
+	idleTimeoutOption,
+	languageField,
+	maxVideoSizeOption,
+	outputBinaryField,
+	sessionTimeoutOption,
+} from '../fields';
+import { VideoCollector, parseServerText, readSessionLimits, wsOptions } from './common';
+
+type InputMode = 'append' | 'queue';
+
+export const description: INodeProperties[] = [
+	{
+		displayName:
+			'This operation runs one session for all input items and returns one video: each item\'s text is one piece of what the avatar says',
+		name: 'allItemsNotice',
+		type: 'notice',
+		default: '',
+	},
+	{
+		displayName: 'Send Texts As',
+		name: 'inputMode',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'One Continuous Text (Streamed Chunks)',
+				value: 'append',
+				description:
+					'Each item\'s text is appended to one speech (text_append), then the stream is closed (text_stream_done). Use it for the chunks of a streaming LLM answer.',
+			},
+			{
+				name: 'Separate Texts (Queued)',
+				value: 'queue',
+				description: 'Each item\'s text is a complete utterance (text_input), spoken one after the other',
+			},
+		],
+		default: 'append',
+	},
+	{
+		displayName: 'Text',
+		name: 'text',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		required: true,
+		placeholder: '={{ $json.chunk }}',
+		description: 'The text of each item, usually an expression that reads it from the item',
+	},
+	avatarField({
+		default: 'mexican_woman',
+		description: 'The avatar character. AvatarTalk currently offers continuous sessions for Mexican Woman; other avatars on request.',
+	}),
+	{
+		displayName: 'Expression',
+		name: 'expression',
+		type: 'options',
+		options: EMOTION_OPTIONS,
+		default: 'neutral',
+		description: 'The facial expression the avatar starts with',
+	},
+	languageField({ description: 'The language of the speech. AvatarTalk currently supports English for continuous sessions.' }),
+	outputBinaryField(),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Buffer Report Interval (Ms)',
+				name: 'bufferReportIntervalMs',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 1000,
+				description:
+					'How often to tell the server how much video is buffered (buffer_status), as a player playing it in real time would. 0 turns the reports off.',
+			},
+			{
+				displayName: 'Expressive Mode',
+				name: 'expressiveMode',
+				type: 'boolean',
+				default: false,
+				description: 'Whether the avatar changes its expression with what it says',
+			},
+			{ ...fileNameOption },
+			idleTimeoutOption(30),
+			maxVideoSizeOption(100),
+			{
+				displayName: 'Max Buffer (Ms)',
+				name: 'maxBufferMs',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 5000,
+				description: 'Largest amount of video the server sends ahead',
+			},
+			{
+				displayName: 'Min Buffer (Ms)',
+				name: 'minBufferMs',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 500,
+				description: 'Buffer level below which the server warns (buffer_warning)',
+			},
+			sessionTimeoutOption(300),
+			{
+				displayName: 'Speech Mode',
+				name: 'speechMode',
+				type: 'options',
+				options: [
+					{ name: 'Full', value: 'full', description: 'Speech with the transitions around it' },
+					{ name: 'Dynamic Only', value: 'dynamic_only', description: 'Only the spoken part' },
+				],
+				default: 'full',
+				description: 'How each queued text is rendered (text_input "mode")',
+				displayOptions: { show: { '/inputMode': ['queue'] } },
+			},
+			{
+				displayName: 'Start With End-of-Turn Segment',
+				name: 'turnStart',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to send turn_start first, so the avatar plays its pregenerated end-of-turn segment before speaking',
+			},
+			{
+				displayName: 'Target Buffer (Ms)',
+				name: 'targetBufferMs',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 2000,
+				description: 'Amount of video the server aims to keep ahead of playback',
+			},
+		],
+	},
+];
+
+/** One session for all items: see the router's `runOnceForAllItems`. */
+export const runOnceForAllItems = true;
+
+interface Texts {
+	texts: string[];
+	characters: number;
+}
+
+function readTexts(ctx: IExecuteFunctions, mode: InputMode): Texts {
+	const count = ctx.getInputData().length;
+	const texts: string[] = [];
+	for (let i = 0; i < count; i++) {
+		const v = validatorFor(ctx.getNode(), i);
+		const raw = ctx.getNodeParameter('text', i);
+		if (mode === 'queue') {
+			texts.push(v.text('Text', raw));
+		} else {
+			// Streamed chunks are sent exactly as they are (spaces included); empty ones are skipped.
+			if (raw === undefined || raw === null || typeof raw === 'object') v.text('Text', raw);
+			const chunk = String(raw);
+			if (chunk !== '') texts.push(chunk);
+		}
+	}
+	if (texts.length === 0 || texts.join('').trim() === '') {
+		validatorFor(ctx.getNode(), 0).fail('Text', 'is empty in every input item', 'text in at least one item');
+	}
+	return { texts, characters: texts.reduce((n, t) => n + t.length, 0) };
+}
+
+/**
+ * WebSocket /ws/continuous, the whole protocol: session_start (first), then after
+ * session_ready optionally turn_start, the texts (text_input each, or text_append each then
+ * text_stream_done), buffer_status reports while video arrives, and session_end once the
+ * speech is over. The fMP4 frames become one MP4; the protocol's events become the JSON.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const v = validatorFor(this.getNode(), 0);
+	const mode = v.oneOf<InputMode>('Send Texts As', this.getNodeParameter('inputMode', 0), ['append', 'queue']);
+	const avatar = v.oneOf('Avatar', this.getNodeParameter('avatar', 0), AVATARS);
+	const expression = v.oneOf('Expression', this.getNodeParameter('expression', 0), EMOTIONS);
+	const language = v.oneOf('Language', this.getNodeParameter('language', 0), LANGUAGES);
+	const binaryProperty = v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', 0)).trim();
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	const whole = (field: string, value: unknown, fallback: number) =>
+		v.number(field, value ?? fallback, { min: 0, max: 600_000, integer: true });
+	const targetBufferMs = whole('Target Buffer (Ms)', options.targetBufferMs, 2000);
+	const minBufferMs = whole('Min Buffer (Ms)', options.minBufferMs, 500);
+	const maxBufferMs = whole('Max Buffer (Ms)', options.maxBufferMs, 5000);
+	if (!(minBufferMs <= targetBufferMs && targetBufferMs <= maxBufferMs)) {
+		v.fail(
+			'Target Buffer (Ms)',
+			`${targetBufferMs} must lie between Min Buffer (${minBufferMs}) and Max Buffer (${maxBufferMs})`,
+			'Min Buffer <= Target Buffer <= Max Buffer',
+		);
+	}
+	const reportEveryMs = whole('Buffer Report Interval (Ms)', options.bufferReportIntervalMs, 1000);
+	const speechMode = v.oneOf('Speech Mode', options.speechMode ?? 'full', ['full', 'dynamic_only']);
+	const limits = readSessionLimits(v, options, { maxVideoSizeMb: 100, idleTimeoutSeconds: 30, sessionTimeoutSeconds: 300 });
+	const { texts, characters } = readTexts(this, mode);
+
+	const target = await avatarTalkWebSocket(this, 0, '/ws/continuous', { avatar, expression, language });
+	const collector = new VideoCollector(this, limits.maxVideoBytes, 0);
+	const fail = (message: string, code?: string) =>
+		providerApiError(this.getNode(), { provider: 'AvatarTalk', failure: { message, code }, itemIndex: 0 });
+
+	const startedAt = Date.now();
+	const at = () => Date.now() - startedAt;
+	let sessionId: string | undefined;
+	let readyAt: number | undefined;
+	let speechAt: number | undefined;
+	const states: IDataObject[] = [];
+	const acknowledgements: IDataObject[] = [];
+	const readyToListen: IDataObject[] = [];
+	const bufferWarnings: IDataObject[] = [];
+	const otherMessages: IDataObject[] = [];
+	let reportsSent = 0;
+	let nextReportAt = Number.POSITIVE_INFINITY;
+
+	// What "the speech is over" means: every text acknowledged, then ready_to_listen (or the
+	// return to silence) after the last acknowledgement.
+	const expectedAcks = mode === 'queue' ? texts.length : texts.length + 1;
+	let acks = 0;
+	// An object, so the closures below and the loop see one value (no stale narrowing).
+	const progress: { phase: 'starting' | 'speaking' | 'ending' | 'done' } = { phase: 'starting' };
+
+	const session = await WsSession.open(this.getNode(), wsOptions(this, target, limits, op.limits.timeoutMs, op.signal, 0));
+	const sendTexts = () => {
+		if (options.turnStart === true) session.sendJson({ type: 'turn_start', data: { expression } });
+		if (mode === 'queue') {
+			for (const text of texts) session.sendJson({ type: 'text_input', data: { text, expression, mode: speechMode } });
+		} else {
+			for (const text of texts) session.sendJson({ type: 'text_append', data: { text } });
+			session.sendJson({ type: 'text_stream_done', data: {} });
+		}
+	};
+	const endSession = () => {
+		progress.phase = 'ending';
+		session.sendJson({ type: 'session_end', data: {} });
+	};
+	/** buffer_status as a player would report it: media received minus real time played. */
+	const reportBuffer = () => {
+		const media = (collector.scanner.durationSeconds ?? 0) * 1000;
+		const played = collector.firstChunkAt ? Math.min(media, Date.now() - collector.firstChunkAt) : 0;
+		session.sendJson({
+			type: 'buffer_status',
+			data: { buffered_ms: Math.max(0, Math.round(media - played)), playback_position: Math.round(played) / 1000 },
+		});
+		reportsSent++;
+	};
+
+	const onText = (raw: string) => {
+		const message = parseServerText(raw);
+		const type = String(message.type ?? '');
+		const data = (message.data ?? {}) as IDataObject;
+		switch (type) {
+			case 'session_ready':
+				sessionId = data.session_id as string | undefined;
+				readyAt = at();
+				if (progress.phase === 'starting') {
+					progress.phase = 'speaking';
+					sendTexts();
+				}
+				return;
+			case 'state_change':
+				states.push({ from: data.from ?? null, to: data.to ?? null, timestamp: data.timestamp ?? null, at_ms: at() });
+				if (speechAt === undefined && (data.to === 'dynamic_speech' || data.to === 'pregen_video')) speechAt = at();
+				if (data.to === 'terminated' && progress.phase === 'ending') progress.phase = 'done';
+				else if (data.to === 'silence' && progress.phase === 'speaking' && acks >= expectedAcks && speechAt !== undefined) endSession();
+				return;
+			case 'text_queued':
+			case 'text_appended':
+			case 'text_stream_completed':
+				acknowledgements.push({ type, ...data, at_ms: at() });
+				acks++;
+				return;
+			case 'ready_to_listen':
+				readyToListen.push({ ...data, at_ms: at() });
+				if (progress.phase === 'speaking' && acks >= expectedAcks) endSession();
+				return;
+			case 'buffer_warning':
+				bufferWarnings.push({ ...data, at_ms: at() });
+				return;
+			case 'billing_error': {
+				const code = String(data.error_code ?? 'billing_error');
+				throw fail(`Billing error: ${String(data.message ?? 'the session could not be billed')}`, code);
+			}
+			case 'error':
+				throw fail(String(data.message ?? 'The server reported an error'));
+			default:
+				if (otherMessages.length < 100) otherMessages.push({ ...message, at_ms: at() });
+		}
+	};
+	const onMessage = (message: WsMessage) => {
+		if (message.kind === 'binary') {
+			collector.push(message.data);
+			if (reportEveryMs > 0 && nextReportAt === Number.POSITIVE_INFINITY) nextReportAt = Date.now() + reportEveryMs;
+		} else onText(message.text);
+	};
+
+	try {
+		session.sendJson({
+			type: 'session_start',
+			data: {
+				avatar_name: avatar,
+				expression,
+				language,
+				expressive_mode: options.expressiveMode === true,
+				target_buffer_ms: targetBufferMs,
+				min_buffer_ms: minBufferMs,
+				max_buffer_ms: maxBufferMs,
+			},
+		});
+		while (progress.phase !== 'done') {
+			const wait = nextReportAt === Number.POSITIVE_INFINITY ? undefined : Math.max(0, nextReportAt - Date.now());
+			const message = wait === undefined ? await session.next() : await session.poll(wait);
+			if (message === 'tick') {
+				if (progress.phase !== 'ending') reportBuffer();
+				nextReportAt = Date.now() + reportEveryMs;
+				continue;
+			}
+			if (message === undefined) {
+				// A normal close: expected only once session_end was sent.
+				if (progress.phase === 'ending') break;
+				throw fail(
+					progress.phase === 'starting'
+						? 'The server closed the session before it was ready'
+						: 'The server closed the session before the speech was complete; nothing partial was returned',
+				);
+			}
+			onMessage(message);
+		}
+	} finally {
+		session.close(1000, 'done');
+	}
+
+	collector.assertComplete('The continuous session', true);
+	const fileName = videoFileName(`continuous-${sessionId ?? Date.now()}`, options.fileName as string | undefined);
+	const binary = await this.helpers.prepareBinaryData(collector.toBuffer(), fileName, 'video/mp4');
+	const summary = collector.scanner.summary();
+	const json: IDataObject = {
+		session_id: sessionId ?? null,
+		avatar,
+		expression,
+		language,
+		input_mode: mode,
+		texts_sent: texts.length,
+		characters_sent: characters,
+		time_to_session_ready_ms: readyAt ?? null,
+		time_to_first_chunk_ms: collector.firstChunkAt ? collector.firstChunkAt - startedAt : null,
+		time_to_speech_ms: speechAt ?? null,
+		session_duration_ms: at(),
+		state_transitions: states,
+		acknowledgements,
+		ready_to_listen: readyToListen,
+		buffer_warnings: bufferWarnings,
+		buffer_reports_sent: reportsSent,
+		file_name: fileName,
+		file_size_bytes: collector.bytes,
+		chunks_received: collector.chunks,
+		fragments: summary.fragments,
+		video_duration_seconds: summary.durationSeconds ?? null,
+	};
+	if (otherMessages.length) json.other_messages = otherMessages;
+	return withBinary({ json }, { [binaryProperty]: binary });
+}
