@@ -157,10 +157,16 @@ class Collector {
 	private active = false;
 	private readonly media: CappedBuffer;
 
+	/**
+	 * @param idleNeedsActivity "idle again" after audio means: idle after the avatar did
+	 * something (a server may report idle before it has even processed the audio). After a
+	 * control event any idle status is the answer (an interrupt of a silent avatar, say).
+	 */
 	constructor(
 		private readonly ctx: IExecuteFunctions,
 		private readonly settings: CollectSettings,
 		private readonly itemIndex: number,
+		private readonly idleNeedsActivity: boolean,
 	) {
 		this.media = new CappedBuffer(
 			settings.maxMediaBytes,
@@ -217,7 +223,7 @@ class Collector {
 					this.active = true;
 					return false;
 				}
-				return this.settings.waitUntil === 'idle' && this.active;
+				return this.settings.waitUntil === 'idle' && (this.active || !this.idleNeedsActivity);
 			}
 			case 'error': {
 				throw providerApiError(this.ctx.getNode(), {
@@ -324,11 +330,12 @@ export async function runExchange(
 	sessionId: string,
 	settings: CollectSettings,
 	send: (ws: WsSession, deadline: number) => Promise<SentSummary>,
+	idleNeedsActivity: boolean,
 ): Promise<INodeExecutionData> {
 	const node = ctx.getNode();
 	const credentials = await ctx.getCredentials(avaTar.credentialType, op.itemIndex);
 	const url = realtimeUrl(node, credentials, sessionId, op.itemIndex);
-	const collector = new Collector(ctx, settings, op.itemIndex);
+	const collector = new Collector(ctx, settings, op.itemIndex, idleNeedsActivity);
 	const start = Date.now();
 	const endAt = start + settings.connectTimeoutMs + settings.timeLimitMs;
 	const ws = await WsSession.open(node, {

@@ -99,6 +99,6 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 		await pacer.take(op.signal);
 		ws.sendJson({ type: 'audio_buffer_commit' });
 		return { event: 'audio', chunks, bytes };
-	});
+	}, true);
 	return item;
 }

@@ -43,5 +43,5 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	return await runExchange(this, op, sessionId, settings, async (ws) => {
 		ws.sendJson({ type: event });
 		return { event };
-	});
+	}, false);
 }
