@@ -630,17 +630,18 @@ export function register(emulator: Emulator): void {
 			let busy = true;
 			switch (current) {
 				case 'silence':
-					if (speechPending() || appendOpen) {
+					// An end-of-turn request plays the pregenerated segment first, whatever is queued.
+					if (turnRequested) {
+						turnRequested = false;
+						change('silence_to_pregen');
+						sendFragment();
+					} else if (speechPending() || appendOpen) {
 						if (!speechPending()) {
 							busy = false; // a text stream is open but nothing to say yet
 							break;
 						}
 						change('dynamic_speech');
 						startNextSpeech();
-					} else if (turnRequested) {
-						turnRequested = false;
-						change('silence_to_pregen');
-						sendFragment();
 					} else if (silenceSent < num(setting('avatarTalkSilenceFragments'), 2)) {
 						silenceSent++;
 						sendFragment();

@@ -225,6 +225,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const otherMessages: IDataObject[] = [];
 	let reportsSent = 0;
 	let nextReportAt = Number.POSITIVE_INFINITY;
+	let playingSince: number | undefined;
 
 	// What "the speech is over" means: every text acknowledged, then ready_to_listen (or the
 	// return to silence) after the last acknowledgement.
@@ -250,7 +251,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	/** buffer_status as a player would report it: media received minus real time played. */
 	const reportBuffer = () => {
 		const media = (collector.scanner.durationSeconds ?? 0) * 1000;
-		const played = collector.firstChunkAt ? Math.min(media, Date.now() - collector.firstChunkAt) : 0;
+		const played = playingSince ? Math.min(media, Date.now() - playingSince) : 0;
 		session.sendJson({
 			type: 'buffer_status',
 			data: { buffered_ms: Math.max(0, Math.round(media - played)), playback_position: Math.round(played) / 1000 },
@@ -303,7 +304,11 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const onMessage = (message: WsMessage) => {
 		if (message.kind === 'binary') {
 			collector.push(message.data);
-			if (reportEveryMs > 0 && nextReportAt === Number.POSITIVE_INFINITY) nextReportAt = Date.now() + reportEveryMs;
+			// Reports start with the first media fragment, when a player would start playing.
+			if (reportEveryMs > 0 && nextReportAt === Number.POSITIVE_INFINITY && collector.scanner.summary().fragments > 0) {
+				playingSince = Date.now();
+				nextReportAt = playingSince + reportEveryMs;
+			}
 		} else onText(message.text);
 	};
 
