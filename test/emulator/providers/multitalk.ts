@@ -57,6 +57,8 @@ export interface EmuJob {
 	/** Object-store key of the finished video. */
 	outputKey?: string;
 	processMs: number;
+	/** Its least pending time is over: it starts as soon as the plan has a free slot. */
+	queued: boolean;
 	mode: 'normal' | 'fail' | 'stuck' | 'missingInput';
 }
 
@@ -87,6 +89,8 @@ export interface MultiTalkState {
 	hits: number[];
 	/** Settles when every webhook delivery started so far has finished (retries included). */
 	idle(): Promise<void>;
+	/** Forgets every job, webhook attempt and counter, and stops their timers and deliveries. */
+	reset(): void;
 }
 
 const states = new WeakMap<Emulator, MultiTalkState>();
@@ -198,6 +202,13 @@ export function register(emulator: Emulator): void {
 	const deliveries = new Set<Promise<void>>();
 	const aborts = new Set<AbortController>();
 	let closed = false;
+	/** Bumped by reset(): deliveries of an older generation stop. */
+	let generation = 0;
+	/** Resolvers of backoff pauses, released early by reset() and close(). */
+	const pauses = new Set<() => void>();
+	const releasePauses = () => {
+		for (const release of [...pauses]) release();
+	};
 	const state: MultiTalkState = {
 		jobs: new Map(),
 		order: [],
@@ -208,6 +219,19 @@ export function register(emulator: Emulator): void {
 		idle: async () => {
 			while (deliveries.size) await Promise.allSettled([...deliveries]);
 		},
+		reset: () => {
+			generation++;
+			for (const timer of timers) clearTimeout(timer);
+			timers.clear();
+			for (const controller of aborts) controller.abort();
+			releasePauses();
+			state.jobs.clear();
+			state.order.length = 0;
+			state.webhookAttempts.length = 0;
+			state.hits.length = 0;
+			state.processingNow = 0;
+			state.maxProcessing = 0;
+		},
 	};
 	states.set(emulator, state);
 	emulator.onClose(() => {
@@ -215,6 +239,7 @@ export function register(emulator: Emulator): void {
 		for (const timer of timers) clearTimeout(timer);
 		timers.clear();
 		for (const controller of aborts) controller.abort();
+		releasePauses();
 	});
 
 	const setting = <T>(name: string, fallback: T): T => {
@@ -230,6 +255,16 @@ export function register(emulator: Emulator): void {
 		timers.add(timer);
 	};
 	const now = () => new Date().toISOString();
+	const pause = async (ms: number) =>
+		await new Promise<void>((resolve) => {
+			const timer = setTimeout(release, Math.max(0, ms));
+			function release() {
+				clearTimeout(timer);
+				pauses.delete(release);
+				resolve();
+			}
+			pauses.add(release);
+		});
 
 	// ---- auth and rate limits (every endpoint) ---------------------------------------------
 	const guard = (req: EmuRequest, res: EmuResponse): boolean => {
@@ -277,8 +312,7 @@ export function register(emulator: Emulator): void {
 		for (const id of state.order) {
 			if (state.processingNow >= limit) return;
 			const job = state.jobs.get(id) as EmuJob;
-			if (job.status !== 'pending') continue;
-			if (Date.now() - job.timeline.submittedAt < Number(setting('multiTalkPendingMs', 30))) continue;
+			if (job.status !== 'pending' || !job.queued) continue;
 			start(job);
 		}
 	};
@@ -376,13 +410,15 @@ export function register(emulator: Emulator): void {
 		const retries = Number(setting('multiTalkWebhookRetries', 3));
 		const base = Number(setting('multiTalkWebhookBackoffMs', 1000));
 		const ignore = Number(setting('multiTalkWebhookIgnoreResponses', 0));
+		const mine = generation;
 		for (let attempt = 1; attempt <= retries + 1; attempt++) {
-			if (closed) return;
+			if (closed || mine !== generation) return;
 			const outcome = await post(url, payload);
 			const ok = outcome.httpStatus !== undefined && outcome.httpStatus >= 200 && outcome.httpStatus < 300 && attempt > ignore;
+			if (mine !== generation) return;
 			state.webhookAttempts.push({ jobId, url, status, delivery, attempt, at: Date.now(), ...outcome, ok, payload });
 			if (ok || attempt > retries) return;
-			await new Promise<void>((resolve) => later(base * 2 ** (attempt - 1), resolve));
+			await pause(base * 2 ** (attempt - 1));
 		}
 	};
 
@@ -429,6 +465,7 @@ export function register(emulator: Emulator): void {
 			request: body,
 			timeline: { submittedAt: Date.now() },
 			processMs: custom ? Number(custom[1]) : Number(setting('multiTalkJobMs', 300)),
+			queued: false,
 			mode: /#fail/i.test(prompt)
 				? 'fail'
 				: /#stuck/i.test(prompt)
@@ -439,7 +476,10 @@ export function register(emulator: Emulator): void {
 		};
 		state.jobs.set(job.job_id, job);
 		state.order.push(job.job_id);
-		later(Number(setting('multiTalkPendingMs', 30)), schedule);
+		later(Number(setting('multiTalkPendingMs', 30)), () => {
+			job.queued = true;
+			schedule();
+		});
 		// doc silent on the status code: the example shows a plain 200 with the job
 		res.json(200, { job_id: job.job_id, status: job.status, created_at: job.created_at, message: 'Job submitted successfully' });
 	});
@@ -561,12 +601,7 @@ export function register(emulator: Emulator): void {
 		res.json(200, emulator.settings);
 	});
 	app.control('DELETE', '/multitalk/state', (_req, res) => {
-		state.jobs.clear();
-		state.order.length = 0;
-		state.webhookAttempts.length = 0;
-		state.hits.length = 0;
-		state.processingNow = 0;
-		state.maxProcessing = 0;
+		state.reset();
 		res.json(200, { cleared: true });
 	});
 }

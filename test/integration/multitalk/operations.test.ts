@@ -21,6 +21,8 @@ import {
 	waitFor,
 } from './helpers';
 
+jest.setTimeout(60_000);
+
 let emulator: Emulator;
 
 beforeAll(async () => {
