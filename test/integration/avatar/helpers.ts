@@ -6,6 +6,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeParameter
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { fixture } from '../../emulator/media';
+import type { AvaTarState } from '../../emulator/providers/avatar';
 import type { Emulator } from '../../emulator/server';
 import { runWorkflow } from '../../harness';
 import type { RunResult, WorkflowJson } from '../../harness';
@@ -147,7 +148,7 @@ export function binaryItem(name: FixtureName, mimeType: string, property = 'data
 }
 
 /** Fresh emulator state for each test: no faults, no key, default knobs, roomy rate limits. */
-export function resetAvaTar(emulator: Emulator, state: { wsLog: unknown[]; committedAudio: unknown[]; rate: Map<string, number[]> }): void {
+export function resetAvaTar(emulator: Emulator, state: AvaTarState): void {
 	emulator.clearLog();
 	emulator.clearFaults();
 	for (const key of Object.keys(emulator.settings)) delete emulator.settings[key];
@@ -158,4 +159,5 @@ export function resetAvaTar(emulator: Emulator, state: { wsLog: unknown[]; commi
 	state.wsLog.length = 0;
 	state.committedAudio.length = 0;
 	state.rate.clear();
+	state.sessions.clear();
 }
