@@ -2,7 +2,18 @@
  * Helpers for the AvatarTalk video/stream integration tests: the emulator, one-node workflows
  * run through the harness, and readers for binary outputs and the request log.
  */
-import type { IBinaryData, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+import type {
+	IBinaryData,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+} from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import type { RunOptions, RunResult, WorkflowJson } from '../../harness';
@@ -71,4 +82,94 @@ export async function outputBinary(result: RunResult, index = 0, property = 'dat
 /** JSON body of a logged request. */
 export function bodyOf(entry: { body: string }): unknown {
 	return entry.body ? JSON.parse(entry.body) : undefined;
+}
+
+/**
+ * Harness stand-ins for the core nodes the AvatarTalk examples use (real n8n runs the real
+ * ones in the e2e suite): Read/Write Files (write), Edit Fields (Set, manual assignments) and
+ * Split Out, each doing just what the examples need, as the real node does it.
+ */
+export function exampleStandIns(outDir: string): Record<string, INodeType> {
+	const base = (name: string, version: number[]) => ({
+		displayName: `${name} (test stand-in)`,
+		name,
+		group: ['transform'],
+		version,
+		description: 'Harness stand-in',
+		defaults: { name },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true as const,
+	});
+	const readWriteFile: INodeType = {
+		description: {
+			...base('readWriteFile', [1, 1.1]),
+			properties: [
+				{ displayName: 'Operation', name: 'operation', type: 'options', options: [{ name: 'Write', value: 'write' }], default: 'write' },
+				{ displayName: 'File Path and Name', name: 'fileName', type: 'string', default: '' },
+				{ displayName: 'Input Binary Field', name: 'dataPropertyName', type: 'string', default: 'data' },
+				{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
+			],
+		},
+		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+			const input = this.getInputData();
+			const out: INodeExecutionData[] = [];
+			for (let i = 0; i < input.length; i++) {
+				const fileName = this.getNodeParameter('fileName', i) as string;
+				const property = this.getNodeParameter('dataPropertyName', i) as string;
+				this.helpers.assertBinaryData(i, property);
+				const target = path.resolve(outDir, fileName);
+				mkdirSync(path.dirname(target), { recursive: true });
+				const stream = await this.helpers.getBinaryStream(input[i].binary?.[property]?.id as string);
+				await pipeline(stream, createWriteStream(target));
+				out.push({ json: { ...input[i].json, fileName } as IDataObject, binary: input[i].binary, pairedItem: { item: i } });
+			}
+			return [out];
+		},
+	};
+	const set: INodeType = {
+		description: {
+			...base('set', [3.3, 3.4]),
+			properties: [
+				{ displayName: 'Mode', name: 'mode', type: 'options', options: [{ name: 'Manual Mapping', value: 'manual' }], default: 'manual' },
+				{ displayName: 'Fields to Set', name: 'assignments', type: 'assignmentCollection', default: {} },
+				{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
+			],
+		},
+		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+			return [
+				this.getInputData().map((item, i) => {
+					const assignments = this.getNodeParameter('assignments.assignments', i, []) as Array<{ name: string; value: unknown }>;
+					const json: IDataObject = { ...item.json };
+					for (const a of assignments) json[a.name] = a.value as IDataObject[keyof IDataObject];
+					return { json, pairedItem: { item: i } };
+				}),
+			];
+		},
+	};
+	const splitOut: INodeType = {
+		description: {
+			...base('splitOut', [1]),
+			properties: [
+				{ displayName: 'Fields To Split Out', name: 'fieldToSplitOut', type: 'string', default: '' },
+				{ displayName: 'Include', name: 'include', type: 'options', options: [{ name: 'No Other Fields', value: 'noOtherFields' }], default: 'noOtherFields' },
+				{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
+			],
+		},
+		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+			const out: INodeExecutionData[] = [];
+			this.getInputData().forEach((item, i) => {
+				const field = this.getNodeParameter('fieldToSplitOut', i) as string;
+				for (const element of (item.json[field] as unknown[]) ?? []) {
+					out.push({ json: { [field]: element as IDataObject[keyof IDataObject] }, pairedItem: { item: i } });
+				}
+			});
+			return [out];
+		},
+	};
+	return {
+		'n8n-nodes-base.readWriteFile': readWriteFile,
+		'n8n-nodes-base.set': set,
+		'n8n-nodes-base.splitOut': splitOut,
+	};
 }
