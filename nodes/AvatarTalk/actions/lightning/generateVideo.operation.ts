@@ -1,0 +1,139 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { downloadToBinary, withBinary } from '../../../shared/binary';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import {
+	AVATAR_OPTIONS,
+	AVATARS,
+	DEFAULT_AVATAR,
+	DEFAULT_EMOTION,
+	DEFAULT_LANGUAGE,
+	EMOTION_OPTIONS_WITH_EXPRESSIVE,
+	EMOTIONS_WITH_EXPRESSIVE,
+	LANGUAGE_OPTIONS,
+	LANGUAGES,
+} from '../../constants';
+import { avatarTalk } from '../../transport';
+import { decodedInvoiceJson, invoiceField, paymentNotFoundHint, requireInvoice } from './common';
+
+export const description: INodeProperties[] = [
+	invoiceField('The paid invoice. Its video is generated and streamed into binary data.'),
+	{
+		displayName: 'Avatar',
+		name: 'avatar',
+		type: 'options',
+		options: AVATAR_OPTIONS,
+		default: DEFAULT_AVATAR,
+		description: 'The avatar character that speaks',
+	},
+	{
+		displayName: 'Emotion',
+		name: 'emotion',
+		type: 'options',
+		options: EMOTION_OPTIONS_WITH_EXPRESSIVE,
+		default: DEFAULT_EMOTION,
+		description: 'The facial expression of the avatar. "Expressive" is sent as is; AvatarTalk renders it as neutral for this endpoint.',
+	},
+	{
+		displayName: 'Language',
+		name: 'language',
+		type: 'options',
+		options: LANGUAGE_OPTIONS,
+		default: DEFAULT_LANGUAGE,
+		description: 'The language of the speech (for text requests: the language the text is written in)',
+	},
+	{
+		displayName: 'Put Video in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		description: 'Name of the binary field the MP4 video is written to',
+		hint: 'Use this name in the next node, e.g. Read/Write Files from Disk',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Allow Expired Invoice',
+				name: 'allowExpired',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to send an invoice whose expiry has passed (one that was paid in time, generated later). Off: an expired invoice fails here, before anything is sent.',
+			},
+			{
+				displayName: 'File Name',
+				name: 'fileName',
+				type: 'string',
+				default: '',
+				placeholder: 'welcome-video.mp4',
+				description: 'File name of the MP4 in the binary data. Leave empty for "avatartalk-lightning-&lt;payment hash&gt;.mp4".',
+			},
+		],
+	},
+];
+
+/**
+ * POST /lightning/generate-video with a paid invoice: the MP4 comes back as a stream and goes
+ * straight into n8n's binary data (never held in memory). Not idempotent: a request the server
+ * may have started is never sent twice.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const i = op.itemIndex;
+	const v = validatorFor(this.getNode(), i);
+	const options = this.getNodeParameter('options', i, {}) as { allowExpired?: boolean; fileName?: string };
+	const decoded = requireInvoice(this.getNode(), i, this.getNodeParameter('invoice', i), {
+		rejectExpired: options.allowExpired !== true,
+	});
+	const avatar = v.oneOf('Avatar', this.getNodeParameter('avatar', i), AVATARS);
+	const emotion = v.oneOf('Emotion', this.getNodeParameter('emotion', i), EMOTIONS_WITH_EXPRESSIVE);
+	const language = v.oneOf('Language', this.getNodeParameter('language', i), LANGUAGES);
+	const property = v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', i)).trim();
+	const custom = (options.fileName ?? '').trim();
+	const fileName = custom
+		? custom.toLowerCase().endsWith('.mp4')
+			? custom
+			: `${custom}.mp4`
+		: `avatartalk-lightning-${decoded.paymentHash.slice(0, 16)}.mp4`;
+
+	const { binary, bytes } = await downloadToBinary(
+		this,
+		avatarTalk,
+		{
+			method: 'POST',
+			url: '/lightning/generate-video',
+			body: { bolt11_invoice: decoded.paymentRequest, avatar, emotion, language },
+			idempotent: false,
+			itemIndex: i,
+			limits: op.limits,
+			signal: op.signal,
+			hint: (status) =>
+				status === 400
+					? 'The invoice has not been paid (or not in time). Pay it with a Lightning wallet and put Wait for Payment before this step.'
+					: paymentNotFoundHint(status),
+		},
+		{ fileName, mimeType: 'video/mp4' },
+		1,
+	);
+	return withBinary(
+		{
+			json: {
+				bolt11_invoice: decoded.paymentRequest,
+				avatar,
+				emotion,
+				language,
+				fileName,
+				mimeType: 'video/mp4',
+				fileSize: bytes ?? null,
+				...decodedInvoiceJson(decoded.paymentRequest),
+			},
+		},
+		{ [property]: binary },
+	);
+}

@@ -1,0 +1,49 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { apiRequest } from '../../../shared/http';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { avatarTalk } from '../../transport';
+import { decodedInvoiceJson } from './common';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Text',
+		name: 'text',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		required: true,
+		placeholder: 'Hello! This is the text that will be spoken by the avatar.',
+		description: 'What the avatar will say. The price depends on the estimated length of the video.',
+	},
+	{
+		displayName:
+			'Returns a Lightning invoice to pay with any wallet. Then use Wait for Payment and Generate Video; avatar, emotion and language are chosen in Generate Video.',
+		name: 'lightningFlowNotice',
+		type: 'notice',
+		default: '',
+	},
+];
+
+/**
+ * POST /lightning/request-video/text: the price of a video of this text, as a BOLT11 invoice.
+ * Nothing is generated and nothing is charged until the invoice is paid.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const i = op.itemIndex;
+	const text = validatorFor(this.getNode(), i).text('Text', this.getNodeParameter('text', i));
+	const response = await apiRequest<IDataObject>(this, avatarTalk, {
+		method: 'POST',
+		url: '/lightning/request-video/text',
+		body: { text },
+		// Each call issues a new invoice: never repeated after a failure the server may have acted on.
+		idempotent: false,
+		itemIndex: i,
+		limits: op.limits,
+		signal: op.signal,
+	});
+	const body = response.body;
+	const invoice = typeof body.bolt11_invoice === 'string' ? body.bolt11_invoice : '';
+	return { json: { ...body, ...(invoice ? decodedInvoiceJson(invoice, body.amount) : {}) } };
+}

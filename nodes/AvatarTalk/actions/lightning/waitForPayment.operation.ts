@@ -1,0 +1,103 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { invoiceExpiresAt } from '../../../shared/bolt11';
+import { apiRequest } from '../../../shared/http';
+import { formatDuration, pollUntil } from '../../../shared/polling';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { avatarTalk } from '../../transport';
+import { invoiceField, paymentJson, paymentNotFoundHint, requireInvoice } from './common';
+
+export const description: INodeProperties[] = [
+	invoiceField('The invoice to wait for. Pay it with any Lightning wallet while this step waits.'),
+	{
+		displayName: 'Timeout (Seconds)',
+		name: 'timeoutSeconds',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 600,
+		description:
+			'Longest time to wait. The wait also ends, with an error, when the invoice itself expires (its expiry is read from the invoice), whichever comes first.',
+	},
+	{
+		displayName: 'Check Every (Seconds)',
+		name: 'pollIntervalSeconds',
+		type: 'number',
+		typeOptions: { minValue: 0.1, numberPrecision: 1 },
+		default: 3,
+		description: 'How often the payment status is checked at first; the pause grows slowly up to 30 seconds',
+	},
+];
+
+/** Statuses after which waiting is pointless (not documented, but a wallet-side reality). */
+const FAILED = new Set(['expired', 'failed', 'cancelled', 'canceled']);
+
+/**
+ * Polls GET /lightning/payment/{invoice} until it says `paid`. Ends with an error when the
+ * invoice's own expiry (decoded from it) passes or the timeout is reached, whichever is first,
+ * and at once when the execution is cancelled.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const i = op.itemIndex;
+	const node = this.getNode();
+	const v = validatorFor(node, i);
+	const decoded = requireInvoice(node, i, this.getNodeParameter('invoice', i), { rejectExpired: true });
+	const timeoutMs = v.number('Timeout (Seconds)', this.getNodeParameter('timeoutSeconds', i), { min: 1 }) * 1000;
+	const intervalMs = Math.max(100, v.number('Check Every (Seconds)', this.getNodeParameter('pollIntervalSeconds', i), { min: 0.1 }) * 1000);
+
+	const started = Date.now();
+	const expiresAtMs = invoiceExpiresAt(decoded) * 1000;
+	const expiryFirst = expiresAtMs <= started + timeoutMs;
+	const deadline = Math.min(started + timeoutMs, expiresAtMs);
+	let checks = 0;
+
+	const last = await pollUntil<IDataObject>(this, {
+		check: async () => {
+			checks++;
+			const response = await apiRequest<IDataObject>(this, avatarTalk, {
+				method: 'GET',
+				url: `/lightning/payment/${encodeURIComponent(decoded.paymentRequest)}`,
+				itemIndex: i,
+				// One slow answer must not carry the wait past its deadline.
+				limits: { ...op.limits, timeoutMs: Math.max(1000, Math.min(op.limits.timeoutMs, deadline - Date.now())) },
+				signal: op.signal,
+				deadline,
+				hint: paymentNotFoundHint,
+			});
+			return response.body;
+		},
+		// Past the deadline (the invoice's expiry or the timeout) stop, and say which below.
+		isDone: (p) => p.status === 'paid' || FAILED.has(String(p.status)) || Date.now() >= deadline,
+		describe: (p) => `the invoice is still ${String(p?.status ?? 'unpaid')} (${checks} checks)`,
+		timeoutMs: Math.max(0, deadline - started),
+		intervalMs,
+		backoffFactor: 1.3,
+		maxIntervalMs: Math.max(intervalMs, 30_000),
+		signal: op.signal,
+		itemIndex: i,
+	});
+
+	if (last.status !== 'paid') {
+		const expired = Date.now() >= expiresAtMs || FAILED.has(String(last.status));
+		throw new NodeOperationError(
+			node,
+			expired
+				? `Invoice: the invoice expired at ${new Date(expiresAtMs).toISOString()} without being paid`
+				: `Timeout (Seconds): the invoice was not paid within ${formatDuration(timeoutMs)}`,
+			{
+				itemIndex: i,
+				description: expired
+					? `Payment status: ${String(last.status ?? 'unknown')}. Request the video again for a new invoice.`
+					: `Payment status: ${String(last.status ?? 'unknown')}. ${expiryFirst ? '' : `The invoice stays payable until ${new Date(expiresAtMs).toISOString()}; raise "Timeout (Seconds)" to wait longer.`}`.trim(),
+			},
+		);
+	}
+	return {
+		json: {
+			...paymentJson(last),
+			waitedSeconds: Math.round((Date.now() - started) / 100) / 10,
+			checks,
+		},
+	};
+}

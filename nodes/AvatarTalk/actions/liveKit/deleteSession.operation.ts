@@ -1,0 +1,61 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { parseDetail } from '../../../shared/errors';
+import { apiRequest } from '../../../shared/http';
+import type { OperationContext, OperationResult } from '../../../shared/router';
+import { validatorFor } from '../../../shared/validation';
+import { avatarTalk } from '../../transport';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Task ID',
+		name: 'taskId',
+		type: 'string',
+		default: '={{ $json.task_id }}',
+		required: true,
+		placeholder: '550e8400-e29b-41d4-a716-446655440000',
+		description: 'The "task_id" returned by Create LiveKit Session',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Ignore Not Found',
+				name: 'ignoreNotFound',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether a session that does not exist (already ended or deleted) counts as done instead of failing the item',
+			},
+		],
+	},
+];
+
+/** DELETE /livekit/delete-session/{task_id}: the avatar leaves the room and the session ends. */
+export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
+	const i = op.itemIndex;
+	const taskId = validatorFor(this.getNode(), i).pathId('Task ID', this.getNodeParameter('taskId', i));
+	const options = this.getNodeParameter('options', i, {}) as { ignoreNotFound?: boolean };
+	const response = await apiRequest<IDataObject>(this, avatarTalk, {
+		method: 'DELETE',
+		url: `/livekit/delete-session/${encodeURIComponent(taskId)}`,
+		acceptStatuses: options.ignoreNotFound ? [404] : undefined,
+		itemIndex: i,
+		limits: op.limits,
+		signal: op.signal,
+		hint: (status) =>
+			status === 404
+				? 'The session does not exist: it already ended, was deleted, or the Task ID is wrong. Turn on "Ignore Not Found" to treat this as done.'
+				: undefined,
+	});
+	if (response.statusCode === 404) {
+		return {
+			json: { task_id: taskId, deleted: false, notFound: true, detail: parseDetail(response.body.detail)?.message ?? 'Not found' },
+		};
+	}
+	return { json: { task_id: taskId, deleted: true, ...response.body } };
+}

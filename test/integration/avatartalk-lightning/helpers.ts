@@ -1,0 +1,195 @@
+/**
+ * Helpers for the AvatarTalk Lightning / LiveKit integration tests: the emulator with fast
+ * settings, one-node workflows run through the harness, credentials, error assertions, and
+ * stand-ins for the two core nodes the examples use (HTTP Request, Read/Write Files).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+} from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import type { RunOptions, RunResult, WorkflowJson } from '../../harness';
+import { runWorkflow } from '../../harness';
+import type { Emulator } from '../../emulator/server';
+import { startEmulator } from '../../emulator/server';
+import type { LoggedRequest } from '../../emulator/types';
+
+export const TRIGGER = 'When clicking ‘Execute workflow’';
+export const NODE = 'AvatarTalk';
+
+export async function startLightningEmulator(settings: Record<string, unknown> = {}): Promise<Emulator> {
+	return await startEmulator({ settings: { lightningPaymentGraceMs: 50, lightningChunkDelayMs: 0, ...settings } });
+}
+
+export interface CredentialChoice {
+	apiKey?: string;
+	liveKit?: false | { url?: string; apiKey?: string; apiSecret?: string };
+}
+
+export function credentialsFor(emulator: Emulator, choice: CredentialChoice = {}) {
+	const store: Record<string, ICredentialDataDecryptedObject> = {
+		avatarTalkApi: { apiKey: choice.apiKey ?? emulator.keys.avatarTalk, baseUrl: emulator.urls.avatarTalk },
+	};
+	if (choice.liveKit !== false) {
+		store.liveKitApi = {
+			url: emulator.urls.liveKit,
+			apiKey: emulator.keys.liveKitKey,
+			apiSecret: emulator.keys.liveKitSecret,
+			...(choice.liveKit ?? {}),
+		};
+	}
+	return store;
+}
+
+/** Manual Trigger -> AvatarTalk with these parameters. */
+export function avatarTalkWorkflow(parameters: INodeParameters, extras: { onError?: 'continueRegularOutput' } = {}): WorkflowJson {
+	return {
+		nodes: [
+			{ id: 't', name: TRIGGER, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: 'a',
+				name: NODE,
+				type: 'n8n-nodes-talking-avatars.avatarTalk',
+				typeVersion: 1,
+				position: [220, 0],
+				parameters,
+				credentials: { avatarTalkApi: { id: 'cred-avatartalk', name: 'AvatarTalk account' } },
+				...(extras.onError ? { onError: extras.onError } : {}),
+			},
+		],
+		connections: { [TRIGGER]: { main: [[{ node: NODE, type: NodeConnectionTypes.Main, index: 0 }]] } },
+	};
+}
+
+export async function runAvatarTalk(
+	emulator: Emulator,
+	parameters: INodeParameters,
+	options: Partial<RunOptions> & { items?: INodeExecutionData[]; onError?: 'continueRegularOutput' } & CredentialChoice = {},
+): Promise<RunResult> {
+	const { items, onError, apiKey, liveKit, ...rest } = options;
+	return await runWorkflow(avatarTalkWorkflow(parameters, { onError }), {
+		credentials: credentialsFor(emulator, { apiKey, liveKit }),
+		inputItems: items,
+		...rest,
+	});
+}
+
+export function calls(emulator: Emulator, method?: string, pathMatch?: string | RegExp): LoggedRequest[] {
+	return emulator.requests({ service: 'avatarTalk', method, path: pathMatch });
+}
+
+export function bodyOf(entry: { body: string }): Record<string, unknown> {
+	return JSON.parse(entry.body) as Record<string, unknown>;
+}
+
+/** The run failed with a NodeApiError; returns it. */
+export function expectApiError(result: RunResult, httpCode?: string): NodeApiError {
+	expect(result.status).toBe('error');
+	expect(result.error?.error).toBeInstanceOf(NodeApiError);
+	if (httpCode !== undefined) expect(result.error?.httpCode).toBe(httpCode);
+	return result.error?.error as NodeApiError;
+}
+
+/** The run failed with a NodeOperationError (bad input); returns it. */
+export function expectInputError(result: RunResult, message: string | RegExp): NodeOperationError {
+	expect(result.status).toBe('error');
+	expect(result.error?.error).toBeInstanceOf(NodeOperationError);
+	expect(result.error?.error).not.toBeInstanceOf(NodeApiError);
+	if (typeof message === 'string') expect(result.error?.message).toBe(message);
+	else expect(result.error?.message).toMatch(message);
+	return result.error?.error as NodeOperationError;
+}
+
+/** An input item carrying a file as inline binary data. */
+export function binaryItem(data: Buffer, fileName: string, mimeType = 'audio/wav', property = 'data'): INodeExecutionData {
+	return {
+		json: { fileName },
+		binary: { [property]: { data: data.toString('base64'), mimeType, fileName, fileSize: String(data.length) } },
+	};
+}
+
+/** `n8n-nodes-base.httpRequest` for the harness: the JSON-body POST the examples use. */
+export const httpRequestStandIn: INodeType = {
+	description: {
+		displayName: 'HTTP Request (test stand-in)',
+		name: 'httpRequest',
+		group: ['output'],
+		version: [4, 4.1, 4.2],
+		description: 'Sends a JSON request',
+		defaults: { name: 'HTTP Request' },
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		usableAsTool: true,
+		properties: [
+			{ displayName: 'Method', name: 'method', type: 'options', options: [{ name: 'POST', value: 'POST' }], default: 'POST' },
+			{ displayName: 'URL', name: 'url', type: 'string', default: '' },
+			{ displayName: 'Send Body', name: 'sendBody', type: 'boolean', default: false },
+			{ displayName: 'Body Content Type', name: 'contentType', type: 'options', options: [{ name: 'JSON', value: 'json' }], default: 'json' },
+			{ displayName: 'Specify Body', name: 'specifyBody', type: 'options', options: [{ name: 'Using JSON', value: 'json' }], default: 'json' },
+			{ displayName: 'JSON', name: 'jsonBody', type: 'string', default: '' },
+			{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
+		],
+	},
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const out: INodeExecutionData[] = [];
+		const items = this.getInputData();
+		for (let i = 0; i < items.length; i++) {
+			const url = this.getNodeParameter('url', i) as string;
+			const body = this.getNodeParameter('jsonBody', i, '') as string;
+			const response = await fetch(url, {
+				method: this.getNodeParameter('method', i) as string,
+				headers: { 'content-type': 'application/json' },
+				body: typeof body === 'string' ? body : JSON.stringify(body),
+			});
+			const json = (await response.json()) as IDataObject;
+			if (!response.ok) throw new NodeApiError(this.getNode(), json as never, { httpCode: String(response.status) });
+			out.push({ json, pairedItem: { item: i } });
+		}
+		return [out];
+	},
+};
+
+/** `n8n-nodes-base.readWriteFile` (write) for the harness: writes under `dir`. */
+export function readWriteFileStandIn(dir: string): INodeType {
+	return {
+		description: {
+			displayName: 'Read/Write Files from Disk (test stand-in)',
+			name: 'readWriteFile',
+			group: ['input'],
+			version: [1, 1.1],
+			description: 'Writes binary data to disk',
+			defaults: { name: 'Read/Write Files from Disk' },
+			inputs: [NodeConnectionTypes.Main],
+			outputs: [NodeConnectionTypes.Main],
+			usableAsTool: true,
+			properties: [
+				{ displayName: 'Operation', name: 'operation', type: 'options', options: [{ name: 'Write', value: 'write' }], default: 'write' },
+				{ displayName: 'File Path and Name', name: 'fileName', type: 'string', default: '' },
+				{ displayName: 'Input Binary Field', name: 'dataPropertyName', type: 'string', default: 'data' },
+				{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
+			],
+		},
+		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+			const items = this.getInputData();
+			const out: INodeExecutionData[] = [];
+			for (let i = 0; i < items.length; i++) {
+				const fileName = this.getNodeParameter('fileName', i) as string;
+				const property = this.getNodeParameter('dataPropertyName', i) as string;
+				const data = await this.helpers.getBinaryDataBuffer(i, property);
+				const target = path.resolve(dir, fileName);
+				mkdirSync(path.dirname(target), { recursive: true });
+				writeFileSync(target, data);
+				out.push({ json: { ...items[i].json, fileName }, binary: items[i].binary, pairedItem: { item: i } });
+			}
+			return [out];
+		},
+	};
+}
