@@ -1,0 +1,572 @@
+/**
+ * Runs the BUILT package inside a real n8n 2.41.1, headless, the way a user's install loads it.
+ *
+ * - `provisionN8n()`    the cached n8n install (scripts/provision-n8n.sh) and the Node 24 bin dir.
+ * - `ensureBuilt()`     `npm run build` when dist/ is missing or older than the sources.
+ * - `createN8nHome()`   a fresh N8N_USER_FOLDER with this repository symlinked as the community
+ *                       package `n8n-nodes-talking-avatars` (+ `.n8n/nodes/package.json`), then
+ *                       `n8n import:credentials` / `n8n import:workflow`.
+ * - `executeWorkflow()` `n8n execute --id=… --rawOutput`; the run JSON is cut out of the log lines.
+ * - `startN8n()`        `n8n publish:workflow` for the given workflows, then `n8n start` on its own
+ *                       N8N_PORT and N8N_RUNNERS_BROKER_PORT; ready once a webhook answers the
+ *                       CORS preflight (OPTIONS + Origin -> 204; 404/500 while still starting).
+ * - `listExecutions()` / `getExecution()`: what n8n stored, read straight from the home's SQLite
+ *   database (tables `execution_entity`, `execution_data`, the latter in n8n's "flatted" form).
+ *   Chosen because it works headless with no owner account or API key (the public REST API needs
+ *   both) and while `n8n start` is running (the database is in WAL mode; we open it read-only).
+ *   Checked against n8n 2.41.1; these are n8n's internal tables, so re-check on upgrades.
+ *
+ * Every n8n process runs in its own process group and is killed as a group (task runners too).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import type {
+	ExecutionStatus,
+	IBinaryData,
+	IConnections,
+	IDataObject,
+	INode,
+	INodeExecutionData,
+	IRun,
+	IRunData,
+	IWorkflowSettings,
+} from 'n8n-workflow';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const PACKAGE_JSON = require(path.join(REPO_ROOT, 'package.json')) as {
+	name: string;
+	version: string;
+	n8n: { nodes: string[]; credentials: string[] };
+};
+export const PACKAGE_NAME = PACKAGE_JSON.name;
+
+export interface N8nInstall {
+	/** Path of n8n's `bin/n8n` script. */
+	n8nBin: string;
+	/** Directory holding the Node 24 `node` binary n8n runs on. */
+	nodeBinDir: string;
+}
+
+export interface CredentialFixture {
+	id: string;
+	name: string;
+	type: string;
+	data: IDataObject;
+}
+
+export interface WorkflowFixture {
+	/** Required by `n8n import:workflow`. */
+	id: string;
+	name: string;
+	nodes: INode[];
+	connections: IConnections;
+	settings?: IWorkflowSettings;
+	active?: boolean;
+	[key: string]: unknown;
+}
+
+export interface N8nHome {
+	/** The N8N_USER_FOLDER (n8n keeps its data in `<dir>/.n8n`). */
+	dir: string;
+	install: N8nInstall;
+	/** Environment every n8n command of this home runs with. */
+	env: NodeJS.ProcessEnv;
+	/** Removes the folder (stop any running n8n first). */
+	cleanup(): Promise<void>;
+}
+
+let install: N8nInstall | undefined;
+
+/** The cached n8n (installed on first use, ~8 min) and the Node 24 it needs. */
+export function provisionN8n(): N8nInstall {
+	if (install) return install;
+	const run = (script: string) =>
+		execFileSync('bash', [path.join(REPO_ROOT, 'scripts', script)], {
+			cwd: REPO_ROOT,
+			encoding: 'utf8',
+			stdio: ['ignore', 'pipe', 'inherit'],
+			timeout: 30 * 60_000,
+		}).trim();
+	install = { nodeBinDir: run('node-runtime.sh'), n8nBin: run('provision-n8n.sh') };
+	return install;
+}
+
+function newestMtime(dir: string): number {
+	if (!existsSync(dir)) return 0;
+	let newest = 0;
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		const full = path.join(dir, entry.name);
+		newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+	}
+	return newest;
+}
+
+/** Whether dist/ lacks a file package.json registers, or is older than the sources. */
+export function distIsStale(): boolean {
+	const outputs = [...PACKAGE_JSON.n8n.nodes, ...PACKAGE_JSON.n8n.credentials].map((p) => path.join(REPO_ROOT, p));
+	if (outputs.some((file) => !existsSync(file))) return true;
+	const oldestOutput = Math.min(...outputs.map((file) => statSync(file).mtimeMs));
+	const newestSource = Math.max(
+		...['nodes', 'credentials', 'icons'].map((dir) => newestMtime(path.join(REPO_ROOT, dir))),
+		statSync(path.join(REPO_ROOT, 'package.json')).mtimeMs,
+	);
+	return newestSource > oldestOutput;
+}
+
+/** Runs `npm run build` when needed (one build at a time on this machine). */
+export function ensureBuilt(): void {
+	if (!distIsStale()) return;
+	const lock = path.join(tmpdir(), `${PACKAGE_NAME}-build.lock`);
+	execFileSync('flock', [lock, 'npm', 'run', 'build'], {
+		cwd: REPO_ROOT,
+		stdio: ['ignore', 'ignore', 'inherit'],
+		timeout: 10 * 60_000,
+	});
+}
+
+/**
+ * An environment with nothing n8n-specific inherited from this process. NODE_ENV goes too:
+ * jest sets it to `test`, which silences n8n's logger (and so `execute --rawOutput`).
+ */
+function baseEnv(installation: N8nInstall, userFolder: string): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = {};
+	for (const [key, value] of Object.entries(process.env)) {
+		if (!/^(N8N_|DB_|EXECUTIONS_|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_OPTIONS$|NODE_ENV$|JEST_)/.test(key)) {
+			env[key] = value;
+		}
+	}
+	return {
+		...env,
+		PATH: `${installation.nodeBinDir}${path.delimiter}${process.env.PATH ?? ''}`,
+		N8N_USER_FOLDER: userFolder,
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_RUNNERS_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_LOG_LEVEL: 'info', // `execute --rawOutput` prints nothing below info
+		N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '5',
+		N8N_SECURE_COOKIE: 'false',
+	};
+}
+
+/** A fresh home with the built package installed and the given credentials and workflows imported. */
+export async function createN8nHome(
+	options: {
+		credentials?: CredentialFixture[];
+		workflows?: WorkflowFixture[];
+		env?: NodeJS.ProcessEnv;
+		/** The package folder to install (with package.json and dist/). Default: this repository. */
+		packageDir?: string;
+	} = {},
+): Promise<N8nHome> {
+	const installation = provisionN8n();
+	const dir = await mkdtemp(path.join(tmpdir(), 'ta-n8n-home-'));
+	const nodesDir = path.join(dir, '.n8n', 'nodes');
+	mkdirSync(path.join(nodesDir, 'node_modules'), { recursive: true });
+	symlinkSync(options.packageDir ?? REPO_ROOT, path.join(nodesDir, 'node_modules', PACKAGE_NAME), 'dir');
+	writeFileSync(
+		path.join(nodesDir, 'package.json'),
+		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: PACKAGE_JSON.version } }, null, 2),
+	);
+	const home: N8nHome = {
+		dir,
+		install: installation,
+		env: { ...baseEnv(installation, dir), ...options.env },
+		cleanup: async () => await rm(dir, { recursive: true, force: true }),
+	};
+	if (options.credentials?.length) await importCredentials(home, options.credentials);
+	if (options.workflows?.length) await importWorkflows(home, options.workflows);
+	return home;
+}
+
+export interface CliResult {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+}
+
+const running = new Set<ChildProcess>();
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+	if (child.pid === undefined) return;
+	try {
+		process.kill(-child.pid, signal);
+	} catch {
+		// the group is already gone
+	}
+}
+
+function groupAlive(pid: number): boolean {
+	try {
+		process.kill(-pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+process.once('exit', () => {
+	for (const child of running) killGroup(child, 'SIGKILL');
+});
+
+function spawnN8n(home: N8nHome, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
+	const child = spawn(path.join(home.install.nodeBinDir, 'node'), [home.install.n8nBin, ...args], {
+		cwd: home.dir, // n8n loads a `.env` from its working directory
+		env: { ...home.env, ...extraEnv },
+		detached: true, // own process group, so task runners die with it
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	running.add(child);
+	child.once('exit', () => {
+		running.delete(child);
+		// anything n8n left behind in its group (task runners) goes too
+		killGroup(child, 'SIGKILL');
+	});
+	return child;
+}
+
+/** Runs one n8n CLI command to completion (killed with its group after `timeoutMs`). */
+export async function runN8nCli(
+	home: N8nHome,
+	args: string[],
+	options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+	const child = spawnN8n(home, args, options.env);
+	let stdout = '';
+	let stderr = '';
+	child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+	child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+	const timer = setTimeout(() => killGroup(child, 'SIGKILL'), options.timeoutMs ?? 120_000);
+	try {
+		const code = await new Promise<number | null>((resolve, reject) => {
+			child.once('error', reject);
+			child.once('close', (exitCode) => resolve(exitCode));
+		});
+		return { code, stdout, stderr };
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+async function runChecked(home: N8nHome, args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> {
+	const result = await runN8nCli(home, args, { env });
+	if (result.code !== 0) {
+		throw new Error(`n8n ${args.join(' ')} exited with ${result.code}:\n${tail(result.stdout + result.stderr)}`);
+	}
+	return result;
+}
+
+function tail(text: string, lines = 40): string {
+	return text.split('\n').slice(-lines).join('\n');
+}
+
+export async function importCredentials(home: N8nHome, credentials: CredentialFixture[]): Promise<void> {
+	const file = path.join(home.dir, `credentials-${Date.now()}.json`);
+	writeFileSync(file, JSON.stringify(credentials));
+	await runChecked(home, ['import:credentials', `--input=${file}`]);
+}
+
+export async function importWorkflows(home: N8nHome, workflows: WorkflowFixture[]): Promise<void> {
+	const file = path.join(home.dir, `workflows-${Date.now()}.json`);
+	writeFileSync(file, JSON.stringify(workflows.map((workflow) => ({ active: false, settings: {}, ...workflow }))));
+	await runChecked(home, ['import:workflow', `--input=${file}`]);
+}
+
+/**
+ * Cuts the run JSON out of `n8n execute --rawOutput` output, where n8n's logger mixes it with
+ * log lines: the last block from a line `{` to a line `}` that parses as a run.
+ */
+export function extractRunJson(output: string): IRun | undefined {
+	const lines = output.split(/\r?\n/);
+	let found: IRun | undefined;
+	for (let start = 0; start < lines.length; start++) {
+		if (lines[start] !== '{') continue;
+		for (let end = start + 1; end < lines.length; end++) {
+			if (lines[end] !== '}') continue;
+			try {
+				const parsed = JSON.parse(lines.slice(start, end + 1).join('\n')) as IRun;
+				if (parsed?.data?.resultData) {
+					found = parsed;
+					start = end;
+					break;
+				}
+			} catch {
+				// a `}` inside the block: keep looking further down
+			}
+		}
+	}
+	return found;
+}
+
+export interface RunErrorInfo {
+	message: string;
+	description?: string | null;
+	httpCode?: string | null;
+	nodeName?: string;
+	name?: string;
+}
+
+export interface ExecuteResult {
+	/** The run's status, or `unknown` when no run JSON could be found in the output. */
+	status: ExecutionStatus | 'unknown';
+	exitCode: number | null;
+	run?: IRun;
+	runData: IRunData;
+	error?: RunErrorInfo;
+	/** Everything n8n printed (stdout, then stderr). */
+	raw: string;
+	/** Items of one node output (default: output 0 of the last run). */
+	items(nodeName: string, options?: { output?: number; runIndex?: number }): INodeExecutionData[];
+	json(nodeName: string, options?: { output?: number; runIndex?: number }): IDataObject[];
+}
+
+/** `n8n execute --id=<workflowId> --rawOutput` (~3-4 s, most of it n8n's start-up). */
+export async function executeWorkflow(
+	home: N8nHome,
+	workflowId: string,
+	options: { timeoutMs?: number } = {},
+): Promise<ExecuteResult> {
+	const result = await runN8nCli(home, ['execute', `--id=${workflowId}`, '--rawOutput'], {
+		timeoutMs: options.timeoutMs ?? 180_000,
+		// its own broker port, so it can run beside an `n8n start`
+		env: { N8N_RUNNERS_BROKER_PORT: String(await freePort()) },
+	});
+	const raw = `${result.stdout}${result.stderr}`;
+	const run = extractRunJson(result.stdout) ?? extractRunJson(raw);
+	const runData = run?.data.resultData.runData ?? {};
+	const items: ExecuteResult['items'] = (nodeName, opts = {}) => {
+		const tasks = runData[nodeName];
+		if (!tasks?.length) return [];
+		return tasks[opts.runIndex ?? tasks.length - 1]?.data?.main?.[opts.output ?? 0] ?? [];
+	};
+	const stored = run?.data.resultData.error as
+		| (RunErrorInfo & { node?: { name?: string }; httpCode?: string | null })
+		| undefined;
+	return {
+		status: run?.status ?? 'unknown',
+		exitCode: result.code,
+		run,
+		runData,
+		error: stored
+			? {
+					message: stored.message,
+					description: stored.description,
+					httpCode: stored.httpCode,
+					nodeName: stored.node?.name ?? run?.data.resultData.lastNodeExecuted,
+					name: stored.name,
+				}
+			: undefined,
+		raw,
+		items,
+		json: (nodeName, opts) => items(nodeName, opts).map((item) => item.json),
+	};
+}
+
+/** Where a binary from a run lies on disk (n8n's default filesystem mode). */
+export function binaryPath(home: N8nHome, binary: IBinaryData): string {
+	if (!binary.id) throw new Error('This binary is stored inline (no id); read binary.data instead');
+	const separator = binary.id.indexOf(':');
+	const fileId = binary.id.slice(separator + 1);
+	return path.join(home.dir, '.n8n', 'storage', fileId);
+}
+
+/** The bytes of a binary from a run's output. */
+export async function readBinary(home: N8nHome, binary: IBinaryData): Promise<Buffer> {
+	if (!binary.id) return Buffer.from(binary.data, 'base64');
+	return await readFile(binaryPath(home, binary));
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	const { port } = server.address() as { port: number };
+	await new Promise((resolve) => server.close(resolve));
+	return port;
+}
+
+export interface RunningN8n {
+	baseUrl: string;
+	port: number;
+	pid: number;
+	/** Production URL of a webhook path. */
+	webhookUrl(webhookPath: string): string;
+	/** What the process printed so far. */
+	output(): string;
+	/** SIGTERM to the whole process group, SIGKILL after 10 s; resolves when it is gone. */
+	stop(): Promise<void>;
+}
+
+/** Answers 204 to a CORS preflight once the published workflow's webhook is registered. */
+async function webhookIsLive(url: string): Promise<boolean> {
+	try {
+		const response = await fetch(url, {
+			method: 'OPTIONS',
+			headers: { Origin: 'http://127.0.0.1', 'Access-Control-Request-Method': 'GET' },
+			signal: AbortSignal.timeout(2000),
+		});
+		await response.arrayBuffer();
+		return response.status === 204;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * Publishes `publish` (workflow ids), starts `n8n start`, and waits until `waitForWebhook`
+ * (a webhook path) is live, or for `/healthz` when no path is given.
+ */
+export async function startN8n(
+	home: N8nHome,
+	options: { port?: number; publish?: string[]; waitForWebhook?: string; timeoutMs?: number } = {},
+): Promise<RunningN8n> {
+	for (const id of options.publish ?? []) await runChecked(home, ['publish:workflow', `--id=${id}`]);
+
+	const port = options.port ?? (await freePort());
+	const baseUrl = `http://127.0.0.1:${port}`;
+	const child = spawnN8n(home, ['start'], {
+		N8N_PORT: String(port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		WEBHOOK_URL: `${baseUrl}/`,
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+	});
+	let output = '';
+	child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+	child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+	const exited = new Promise<void>((resolve) => {
+		if (child.exitCode !== null || child.signalCode !== null) resolve();
+		else child.once('exit', () => resolve());
+	});
+	let stopped = false;
+
+	const stop = async () => {
+		if (!stopped) {
+			stopped = true;
+			killGroup(child, 'SIGTERM');
+			const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+			await exited;
+			clearTimeout(timer);
+		}
+		const pid = child.pid;
+		for (let i = 0; pid !== undefined && groupAlive(pid) && i < 50; i++) {
+			killGroup(child, 'SIGKILL');
+			await new Promise((resolve) => setTimeout(resolve, 100));
+		}
+	};
+
+	const probeUrl = options.waitForWebhook ? `${baseUrl}/webhook/${options.waitForWebhook}` : `${baseUrl}/healthz`;
+	const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+	let exitedEarly = false;
+	void exited.then(() => (exitedEarly = true));
+	for (;;) {
+		const ready = options.waitForWebhook
+			? await webhookIsLive(probeUrl)
+			: await fetch(probeUrl)
+					.then(async (response) => (await response.arrayBuffer(), response.ok))
+					.catch(() => false);
+		if (ready) break;
+		if (exitedEarly || Date.now() > deadline) {
+			await stop();
+			throw new Error(
+				`n8n start ${exitedEarly ? 'exited' : 'was not ready'} (waiting for ${probeUrl}):\n${tail(output)}`,
+			);
+		}
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+
+	return {
+		baseUrl,
+		port,
+		pid: child.pid as number,
+		webhookUrl: (webhookPath) => `${baseUrl}/webhook/${webhookPath}`,
+		output: () => output,
+		stop,
+	};
+}
+
+export interface ExecutionRow {
+	id: number;
+	workflowId: string;
+	status: ExecutionStatus;
+	mode: string;
+	finished: boolean;
+	startedAt: string | null;
+	stoppedAt: string | null;
+}
+
+interface SqliteDatabase {
+	prepare(sql: string): { all(...params: unknown[]): unknown[]; get(...params: unknown[]): unknown };
+	close(): void;
+}
+
+function openDatabase(home: N8nHome): SqliteDatabase {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { DatabaseSync } = require('node:sqlite') as {
+		DatabaseSync: new (file: string, options: { readOnly: boolean }) => SqliteDatabase;
+	};
+	return new DatabaseSync(path.join(home.dir, '.n8n', 'database.sqlite'), { readOnly: true });
+}
+
+/** Executions n8n stored in this home, oldest first (optionally of one workflow). */
+export function listExecutions(home: N8nHome, filter: { workflowId?: string } = {}): ExecutionRow[] {
+	const db = openDatabase(home);
+	try {
+		const sql =
+			'SELECT id, workflowId, status, mode, finished, startedAt, stoppedAt FROM execution_entity' +
+			(filter.workflowId ? ' WHERE workflowId = ?' : '') +
+			' ORDER BY id';
+		const rows = db.prepare(sql).all(...(filter.workflowId ? [filter.workflowId] : [])) as Array<
+			Omit<ExecutionRow, 'finished'> & { finished: number }
+		>;
+		return rows.map((row) => ({ ...row, finished: row.finished === 1 }));
+	} finally {
+		db.close();
+	}
+}
+
+/** n8n stores run data in the "flatted" format: every string and object is an index into one list. */
+function unflatten(list: unknown[]): unknown {
+	const done = new Map<number, unknown>();
+	const resolve = (index: number): unknown => {
+		if (done.has(index)) return done.get(index);
+		const raw = list[index];
+		if (raw === null || typeof raw !== 'object') {
+			done.set(index, raw);
+			return raw;
+		}
+		const out: Record<string, unknown> | unknown[] = Array.isArray(raw) ? [] : {};
+		done.set(index, out);
+		for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+			(out as Record<string, unknown>)[key] = typeof value === 'string' ? resolve(Number(value)) : value;
+		}
+		return out;
+	};
+	return resolve(0);
+}
+
+/** The stored run data of one execution (webhook-started runs included), or undefined. */
+export function getExecution(home: N8nHome, executionId: number): (ExecutionRow & { data: IRun['data'] }) | undefined {
+	const row = listExecutions(home).find((execution) => execution.id === executionId);
+	if (!row) return undefined;
+	const db = openDatabase(home);
+	try {
+		const stored = db.prepare('SELECT data FROM execution_data WHERE executionId = ?').get(executionId) as
+			| { data: string }
+			| undefined;
+		if (!stored) return undefined;
+		return { ...row, data: unflatten(JSON.parse(stored.data) as unknown[]) as IRun['data'] };
+	} finally {
+		db.close();
+	}
+}
