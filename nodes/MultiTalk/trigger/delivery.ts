@@ -1,0 +1,136 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+import type { IDataObject } from 'n8n-workflow';
+
+/** The documented webhook payload. */
+export interface MultiTalkEvent extends IDataObject {
+	job_id: string;
+	status: string;
+	timestamp?: string;
+	result?: IDataObject | null;
+	error?: string | null;
+}
+
+export type ParsedPayload = { ok: true; event: MultiTalkEvent } | { ok: false; problem: string };
+
+function isPlainObject(value: unknown): value is IDataObject {
+	return value !== null && typeof value === 'object' && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
+
+/**
+ * Reads a webhook body: a JSON object with a non-empty string `job_id` and `status` (the other
+ * documented fields are optional). `raw` is the request body as bytes when n8n left it unparsed;
+ * `parsed` is what n8n made of it otherwise.
+ */
+export function parsePayload(raw: Buffer | string | undefined, parsed: unknown): ParsedPayload {
+	let body: unknown = parsed;
+	if (raw !== undefined && (Buffer.isBuffer(raw) ? raw.length > 0 : raw !== '')) {
+		const text = (Buffer.isBuffer(raw) ? raw.toString('utf8') : raw).replace(/^\uFEFF/, '');
+		try {
+			body = JSON.parse(text);
+		} catch {
+			return { ok: false, problem: 'The body is not valid JSON' };
+		}
+	}
+	if (!isPlainObject(body) || Object.keys(body).length === 0) {
+		return { ok: false, problem: 'The body must be a JSON object with job_id and status' };
+	}
+	if (typeof body.job_id !== 'string' || body.job_id.trim() === '') {
+		return { ok: false, problem: 'job_id is missing (a non-empty string is expected)' };
+	}
+	if (typeof body.status !== 'string' || body.status.trim() === '') {
+		return { ok: false, problem: 'status is missing (a non-empty string is expected)' };
+	}
+	if (body.result !== undefined && body.result !== null && !isPlainObject(body.result)) {
+		return { ok: false, problem: 'result must be an object or null' };
+	}
+	return { ok: true, event: body as MultiTalkEvent };
+}
+
+/** Compares a presented secret with the expected one in constant time (whatever the lengths). */
+export function secretMatches(presented: unknown, expected: string): boolean {
+	if (typeof presented !== 'string' || presented === '') return false;
+	const a = createHash('sha256').update(presented, 'utf8').digest();
+	const b = createHash('sha256').update(expected, 'utf8').digest();
+	return timingSafeEqual(a, b);
+}
+
+// ---- exactly-once --------------------------------------------------------------------------
+
+/** Kept in the node's workflow static data (stored with the workflow in n8n's database). */
+export interface DeliveryLedger extends IDataObject {
+	/** `<job_id>:<status>` -> when it started an execution (epoch ms). */
+	delivered?: Record<string, number>;
+}
+
+export const LEDGER_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+export const LEDGER_MAX_ENTRIES = 10_000;
+
+export function eventKey(event: Pick<MultiTalkEvent, 'job_id' | 'status'>): string {
+	return `${event.job_id}:${event.status}`;
+}
+
+/** Was this event already delivered (within the retention time)? */
+export function alreadyDelivered(ledger: DeliveryLedger, key: string, now: number, retentionMs = LEDGER_RETENTION_MS): boolean {
+	const at = ledger.delivered?.[key];
+	return typeof at === 'number' && now - at < retentionMs;
+}
+
+/**
+ * Records an event and drops entries older than the retention time, then the oldest ones
+ * beyond the cap, so the record never grows without bound. Writes through `ledger` (n8n
+ * watches the static data object for changes).
+ */
+export function recordDelivery(
+	ledger: DeliveryLedger,
+	key: string,
+	now: number,
+	{ retentionMs = LEDGER_RETENTION_MS, maxEntries = LEDGER_MAX_ENTRIES } = {},
+): void {
+	const kept = Object.entries(ledger.delivered ?? {}).filter(([, at]) => typeof at === 'number' && now - at < retentionMs);
+	kept.push([key, now]);
+	kept.sort((x, y) => x[1] - y[1]);
+	ledger.delivered = Object.fromEntries(kept.slice(-maxEntries));
+}
+
+/**
+ * Claims held in this process while an event is being handled. Each request loads its own copy
+ * of the workflow's static data, so two copies of one event arriving at the same moment would
+ * both find the ledger empty: the first claim wins, the other is answered as a duplicate. A claim
+ * lasts while the event is handled and for a grace period after (until n8n has stored the
+ * ledger); one whose handling failed is released so that MultiTalk's retry can go through.
+ */
+export class ClaimTable {
+	private readonly claims = new Map<string, number>();
+
+	/** True when the key was free (now claimed until settled or released). */
+	claim(key: string, now: number): boolean {
+		for (const [k, until] of this.claims) if (until <= now) this.claims.delete(k);
+		if (this.claims.has(key)) return false;
+		this.claims.set(key, Number.POSITIVE_INFINITY);
+		return true;
+	}
+
+	/** The event was handed to n8n: keep the claim for `graceMs` more. */
+	settle(key: string, now: number, graceMs: number): void {
+		if (this.claims.has(key)) this.claims.set(key, now + graceMs);
+	}
+
+	release(key: string): void {
+		this.claims.delete(key);
+	}
+
+	clear(): void {
+		this.claims.clear();
+	}
+
+	get size(): number {
+		return this.claims.size;
+	}
+}
+
+/** One table per n8n process (module state survives between webhook calls, not restarts). */
+export const processClaims = new ClaimTable();
+
+/** How long a settled claim is kept: long enough for n8n to store the static data. */
+export const CLAIM_GRACE_MS = 30_000;
