@@ -56,7 +56,7 @@ export const AVATARS = [
 ];
 export const EMOTIONS = ['happy', 'neutral', 'serious'];
 export const LANGUAGES = ['en', 'es', 'fr', 'de', 'it', 'pt', 'pl', 'tr', 'ru', 'nl', 'cs', 'ar', 'zh', 'ja', 'hu', 'ko', 'hi'];
-const STATES = [
+export const CONTINUOUS_STATES = [
 	'initial',
 	'silence',
 	'silence_to_pregen',
@@ -66,7 +66,7 @@ const STATES = [
 	'dynamic_to_silence',
 	'terminated',
 ] as const;
-type ContinuousState = (typeof STATES)[number];
+export type ContinuousState = (typeof CONTINUOUS_STATES)[number];
 
 const ERRORS = {
 	invalidParameters: (details: Record<string, string>) => ({

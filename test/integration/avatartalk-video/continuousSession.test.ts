@@ -6,7 +6,7 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { cleanupHarness } from '../../harness';
-import { AVATARTALK_NO_CREDITS_KEY, avatarTalkState } from '../../emulator/providers/avatartalk';
+import { AVATARTALK_NO_CREDITS_KEY, CONTINUOUS_STATES, avatarTalkState } from '../../emulator/providers/avatartalk';
 import type { Emulator } from '../../emulator/server';
 import { expectFragmentedMp4 } from '../../helpers/mp4';
 import { NODE, items, outputBinary, runAvatarTalk, startAvatarTalkEmulator } from './helpers';
@@ -89,6 +89,10 @@ describe('Continuous Session: one session for all items', () => {
 			'dynamic_to_silence>silence',
 			'silence>terminated',
 		]);
+		for (const s of json.state_transitions as Array<{ from: string; to: string }>) {
+			expect(CONTINUOUS_STATES).toContain(s.from);
+			expect(CONTINUOUS_STATES).toContain(s.to);
+		}
 		const acks = (json.acknowledgements as Array<{ type: string; text_length?: number }>);
 		expect(acks.map((a) => a.type)).toEqual([...LLM_CHUNKS.map(() => 'text_appended'), 'text_stream_completed']);
 		expect(acks.slice(0, -1).map((a) => a.text_length)).toEqual(LLM_CHUNKS.map((c) => c.length));
