@@ -181,8 +181,14 @@ export async function createN8nHome(
 		env: { ...baseEnv(installation, dir), ...options.env },
 		cleanup: async () => await rm(dir, { recursive: true, force: true }),
 	};
-	if (options.credentials?.length) await importCredentials(home, options.credentials);
-	if (options.workflows?.length) await importWorkflows(home, options.workflows);
+	let imported = false;
+	try {
+		if (options.credentials?.length) await importCredentials(home, options.credentials);
+		if (options.workflows?.length) await importWorkflows(home, options.workflows);
+		imported = true;
+	} finally {
+		if (!imported) await home.cleanup();
+	}
 	return home;
 }
 

@@ -10,6 +10,9 @@ import { NodeApiError, NodeConnectionTypes } from 'n8n-workflow';
 import { cleanupHarness, runWorkflow, testCredential } from '../harness';
 import type { WorkflowJson } from '../harness';
 
+// jest.config.js sets testTimeout per project, which jest ignores there: set it here.
+jest.setTimeout(60_000);
+
 interface SeenRequest {
 	method: string;
 	url: string;
