@@ -32,7 +32,7 @@ export function avaTarHint(status: number): string | undefined {
 		case 404:
 			return 'The session may have been stopped or never existed: create one with "New Session" and use its session_id.';
 		case 429:
-			return 'The rate limit is per minute (session creation 10, speak 30, chat 60); the node already waited as long as "Max Retry-After Wait" allows. Slow the workflow down or raise that setting.';
+			return 'AvaTar limits requests per minute (session creation 10, speak 30, chat 60). The node waits for the server\'s Retry-After within "Max Retry-After Wait" and "Max Attempts" (Request Settings): raise those, or slow the workflow down.';
 		case 503:
 			return 'The AvaTar service is temporarily unavailable; try again later.';
 		default:

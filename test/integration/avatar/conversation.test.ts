@@ -114,6 +114,16 @@ describe('AvaTar · Conversation → Send Chat Message', () => {
 		expect(Date.now() - started).toBeLessThan(1450);
 	});
 
+	it('stops reading at once when the execution is cancelled', async () => {
+		emulator.settings.avaTarChatDelayMs = 1000;
+		const controller = new AbortController();
+		setTimeout(() => controller.abort(), 300);
+		const started = Date.now();
+		const result = await runAvaTar(emulator, chat(), { signal: controller.signal });
+		expect(result.status).toBe('canceled');
+		expect(Date.now() - started).toBeLessThan(1500);
+	});
+
 	it('a reply longer than "Max Reply Time" fails clearly', async () => {
 		emulator.settings.avaTarChatDelayMs = 400;
 		const result = await runAvaTar(emulator, chat({ options: { maxReplySeconds: 1 } }));

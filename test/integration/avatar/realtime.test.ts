@@ -251,6 +251,14 @@ describe('AvaTar · Realtime → Send Audio', () => {
 			expect(upgrades()).toHaveLength(0);
 		});
 
+		it('a WebSocket URL where nothing answers the upgrade fails clearly', async () => {
+			const result = await runAvaTar(emulator, sendAudio(sessionId), {
+				wsUrl: `${emulator.app('avaTarWs').wsUrl}/wrong/path`,
+				items: [binaryItem('speech-16k-mono.wav', 'audio/wav')],
+			});
+			expectApiError(result, 'ws', /^AvaTar: The connection (closed before it opened|dropped)/);
+		});
+
 		it('a credential without WebSocket URL', async () => {
 			const result = await runAvaTar(emulator, sendAudio(sessionId), { wsUrl: '', items: [binaryItem('speech-16k-mono.wav', 'audio/wav')] });
 			expectInputError(result, 'The AvaTar credential has no WebSocket URL');

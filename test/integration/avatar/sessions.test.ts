@@ -286,7 +286,7 @@ describe('AvaTar · documented errors', () => {
 		const sessionId = await newSession(emulator);
 		const result = await runAvaTar(emulator, { resource: 'session', operation: 'create', requestSettings: { maxAttempts: 3, maxRetryAfterSeconds: 5 } });
 		const error = expectApiError(result, '429', /^AvaTar: Rate limit exceeded: 1 requests per minute for session creation \[RATE_LIMIT_EXCEEDED\] \(the server asked to wait \d+ s/);
-		expect(error.description).toContain('rate limit');
+		expect(error.description).toContain('Max Retry-After Wait');
 		expect(rest('/v1/streaming.new').map((r) => r.status)).toEqual([200, 429]);
 		void sessionId;
 	});
