@@ -69,7 +69,7 @@ export const description: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1 },
 				default: 300,
-				description: 'Longest time to read a streamed reply; the item fails beyond it. (Pauses longer than the Request Settings timeout fail too.).',
+				description: 'Longest time to read a streamed reply before the item fails (a pause longer than the Request Settings timeout fails it too)',
 			},
 			{
 				displayName: 'Model',
