@@ -281,6 +281,8 @@ describe('LiveTalking · Recording → Start, Stop, Download', () => {
 		['download', { sessionId: '2.5' }, 'Session ID: 2.5 is not a whole number'],
 		['download', { sessionId: '5', title: 't'.repeat(256) }, 'Title: is 256 characters long, more than the 255 allowed'],
 		['download', { sessionId: '5', binaryPropertyName: '={{ "" }}' }, 'Output Field: is required'],
+		['download', { sessionId: '5', binaryPropertyName: 'my file' }, 'Output Field: "my file" is not a valid field name'],
+		['start', { sessionId: '={{ "" }}' }, 'Session ID: is required'],
 	])('%s refuses %j before sending anything', async (operation, parameters, message) => {
 		const result = await run({ resource: 'recording', operation, ...parameters });
 		expectInputError(result, message);

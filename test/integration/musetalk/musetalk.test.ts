@@ -165,10 +165,43 @@ describe('MuseTalk · Session → Create', () => {
 		expect(elapsed).toBeLessThan(3000);
 	});
 
+	it('a server error (500) on create is reported once: avatar preparation is never re-sent', async () => {
+		emulator.addFault({
+			service: 'museTalk',
+			path: '/api/v1/session/create',
+			fault: { kind: 'status', status: 500, body: { error: 'Internal Server Error', detail: 'CUDA out of memory' } },
+			times: 1,
+		});
+		const result = await runWorkflow(
+			singleNode('museTalk', { resource: 'session', operation: 'create', requestSettings: { maxAttempts: 4 } }),
+			{ credentials: credentials() },
+		);
+		expect(expectApiError(result, '500').message).toBe('MuseTalk: CUDA out of memory [Internal Server Error]');
+		expect(museRequests('/api/v1/session/create')).toHaveLength(1);
+	});
+
+	it('stops waiting at once when the execution is cancelled', async () => {
+		emulator.settings.museTalkPrepareMs = 10_000;
+		const controller = new AbortController();
+		setTimeout(() => controller.abort(), 400);
+		const started = Date.now();
+		const result = await runWorkflow(
+			singleNode('museTalk', { resource: 'session', operation: 'create', waitTimeoutSeconds: 60, pollIntervalSeconds: 5, requestSettings: ONE_ATTEMPT }),
+			{ credentials: credentials(), signal: controller.signal },
+		);
+		expect(result.status).toBe('canceled');
+		expect(result.settled).toBe(true);
+		expect(Date.now() - started).toBeLessThan(2500);
+		expect(museRequests(/\/status$/)).toHaveLength(1);
+	});
+
 	it.each([
 		['a path over two lines', { avatarVideoPath: '/a.mp4\n/b.mp4' }, 'Avatar Video Path: is not a valid file path'],
 		['a zero timeout', { waitTimeoutSeconds: 0 }, 'Timeout (Seconds): 0 is out of range'],
 		['a zero interval', { pollIntervalSeconds: 0 }, 'Check Every (Seconds): 0 is out of range'],
+		['an interval over an hour', { pollIntervalSeconds: 3601 }, 'Check Every (Seconds): 3601 is out of range'],
+		['a timeout over a day', { waitTimeoutSeconds: 86_401 }, 'Timeout (Seconds): 86401 is out of range'],
+		['a path over 4096 characters', { avatarVideoPath: `/${'a'.repeat(4096)}.mp4` }, 'Avatar Video Path: is not a valid file path'],
 	])('refuses %s before sending anything', async (_label, parameters, message) => {
 		const result = await run({ resource: 'session', operation: 'create', ...parameters });
 		expectInputError(result, message);
@@ -413,6 +446,7 @@ describe('MuseTalk · Video → Generate Video From Text', () => {
 		['an unknown Voice', { voice: 'abc' }, 'Voice: "abc" is not a valid value'],
 		['the same field for video and audio', { downloadAudio: true, audioBinaryProperty: 'data' }, 'Audio Output Field: "data" is already the Video Output Field'],
 		['an empty Video Output Field', { videoBinaryProperty: '' }, 'Video Output Field: is required'],
+		['an Audio Output Field with a space', { downloadAudio: true, audioBinaryProperty: 'my audio' }, 'Audio Output Field: "my audio" is not a valid field name'],
 	])('refuses %s before sending anything', async (_label, parameters, message) => {
 		emulator.clearLog();
 		const result = await run({ resource: 'video', operation: 'generate', sessionId, text: 'Hello', ...parameters });
@@ -534,6 +568,8 @@ describe('MuseTalk · Video → Download File', () => {
 		['an empty File Name', { fileName: '={{ "" }}' }, 'File Name: is required'],
 		['a File Name with spaces', { fileName: 'my video.mp4' }, 'File Name: "my video.mp4" is not a file name'],
 		['an empty Output Field', { fileName: 'x.mp4', binaryPropertyName: '' }, 'Output Field: is required'],
+		['a File Name of ".."', { fileName: '..' }, 'File Name: ".." is not a file name'],
+		['an unknown File Type', { fileName: 'x.mp4', fileType: '={{ "pdf" }}' }, 'File Type: "pdf" is not a valid value'],
 	])('refuses %s before sending anything', async (_label, parameters, message) => {
 		emulator.clearLog();
 		const result = await run({ resource: 'video', operation: 'downloadFile', fileType: 'video', ...parameters });

@@ -19,7 +19,9 @@ export const description: INodeProperties[] = [
 
 /**
  * POST /api/v1/generate/text-to-video-stream: the server streams the MP4 while it renders; the
- * body goes straight into n8n's binary data, never whole in memory. "Timeout" under Request
+ * body goes straight into n8n's binary data, never whole in memory. (The document calls the
+ * endpoint "WebSocket-based" but specifies a POST whose response is "Streaming video/mp4": the
+ * WebSocket is the server's own link to its renderer; clients read an HTTP body.) "Timeout" under Request
  * Settings is the longest pause allowed between two pieces of the stream.
  */
 export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
