@@ -126,9 +126,11 @@ export function providerApiError(node: INode, input: ApiErrorInput): NodeApiErro
 		(statusCode ? STATUS_TEXT[statusCode] ?? `HTTP ${statusCode}` : 'Request failed');
 	const message = `${provider}: ${base}${failure?.code ? ` [${failure.code}]` : ''}`;
 	const parts = [statusCode ? `${provider} answered HTTP ${statusCode}.` : undefined, input.hint];
+	// The provider's code goes under `providerCode`: n8n reads `code`/`errorCode` as an HTTP
+	// status when there is none (WebSocket failures), which would show "httpCode: UNAUTHORIZED".
 	const response: JsonObject = {
 		message,
-		...(failure?.code ? { code: failure.code } : {}),
+		...(failure?.code ? { providerCode: failure.code } : {}),
 		...(statusCode ? { httpCode: String(statusCode) } : {}),
 		...(failure?.details !== undefined ? { details: failure.details as JsonObject } : {}),
 	};

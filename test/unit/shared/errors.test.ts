@@ -90,3 +90,12 @@ describe('providerApiError', () => {
 		expect(error.httpCode).toBe('503');
 	});
 });
+
+describe('providerApiError without an HTTP status (WebSocket failures)', () => {
+	it('does not pass the provider code off as an HTTP code', () => {
+		const error = providerApiError(node, { provider: 'AvaTar', failure: { message: 'Failed to process audio input', code: 'AUDIO_PROCESSING_ERROR' } });
+		expect(error.httpCode ?? null).toBeNull();
+		expect(error.context.providerCode).toBe('AUDIO_PROCESSING_ERROR');
+		expect(error.message).toBe('AvaTar: Failed to process audio input [AUDIO_PROCESSING_ERROR]');
+	});
+});
