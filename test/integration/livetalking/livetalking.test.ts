@@ -256,6 +256,7 @@ describe('LiveTalking · Recording → Start, Stop, Download', () => {
 			const result = await run({ resource: 'recording', operation: 'download', sessionId: String(sessionId) });
 			const error = expectApiError(result, '403');
 			expect(error.description).toContain('presigned links expire');
+			expect(error.description).toMatch(new RegExp(`saved to S3 \\(s3_key avatar-recordings/${LIVETALKING_USER_ID}/[0-9a-f-]{36}\\.mp4, recording_id [0-9a-f-]{36}\\)`));
 			expect(emulator.requests({ service: 's3' })[0].status).toBe(403);
 		} finally {
 			delete emulator.settings.liveTalkingLinkExpiresSeconds;

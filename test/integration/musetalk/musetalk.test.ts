@@ -407,6 +407,8 @@ describe('MuseTalk · Video → Generate Video From Text', () => {
 		const error = expectApiError(result, '404');
 		expect(error.message).toBe('MuseTalk: Video file output_1.mp4 not found [Not Found]');
 		expect(error.description).toContain('File Name and File Type');
+		// The paid generation succeeded: the error says where its files are.
+		expect(error.description).toMatch(/The video was generated \(output_\d+\.mp4 and audio_\d+\.mp3\); fetch it later with Video → Download File\./);
 	});
 
 	it('Continue On Fail: a bad item becomes an error item, the others still run (pairedItem kept)', async () => {

@@ -1,4 +1,5 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { downloadToBinary } from '../../../shared/binary';
 import { providerApiError } from '../../../shared/errors';
@@ -88,19 +89,32 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 		});
 	}
 	const id = typeof result.recording_id === 'string' && result.recording_id ? result.recording_id : `session-${sessionId}`;
-	const { binary } = await downloadToBinary(
-		this,
-		liveTalking,
-		{
-			method: 'GET',
-			url: result.download_url,
-			itemIndex,
-			limits: op.limits,
-			signal: op.signal,
-			hint: (status) =>
-				status === 403 ? 'The download link was refused (presigned links expire): run Download Recording again for a fresh link.' : undefined,
-		},
-		{ fileName: `${id.replace(/[^A-Za-z0-9_-]/g, '_')}.mp4`, mimeType: 'video/mp4' },
-	);
+	const fileName = `${id.replace(/[^A-Za-z0-9_-]/g, '_')}.mp4`;
+	let binary: IBinaryData;
+	try {
+		({ binary } = await downloadToBinary(
+			this,
+			liveTalking,
+			{
+				method: 'GET',
+				url: result.download_url,
+				itemIndex,
+				limits: op.limits,
+				signal: op.signal,
+				hint: (status) =>
+					status === 403
+						? 'The download link was refused (presigned links expire): run Download Recording again for a fresh link.'
+						: undefined,
+			},
+			{ fileName, mimeType: 'video/mp4' },
+		));
+	} catch (error) {
+		// The recording is safely in S3 already: say where, so nothing is lost.
+		if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+			error.description = `${error.description ? `${error.description} ` : ''}The recording was saved to S3 (s3_key ${String(result.s3_key ?? 'unknown')}, recording_id ${id}).`;
+		}
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- a NodeApiError from downloadToBinary, annotated above
+		throw error;
+	}
 	return { json, binary: { [field]: binary } };
 }

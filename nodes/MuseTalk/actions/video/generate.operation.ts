@@ -1,4 +1,5 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { downloadToBinary } from '../../../shared/binary';
 import { providerApiError } from '../../../shared/errors';
@@ -100,7 +101,17 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 
 	if (typeof result.video_url === 'string') json.video_file = fileNameOf(result.video_url);
 	if (typeof result.audio_url === 'string') json.audio_file = fileNameOf(result.audio_url);
-	if (videoField) await fetchFile(result.video_url, 'video', videoField);
-	if (audioField) await fetchFile(result.audio_url, 'audio', audioField);
+	try {
+		if (videoField) await fetchFile(result.video_url, 'video', videoField);
+		if (audioField) await fetchFile(result.audio_url, 'audio', audioField);
+	} catch (error) {
+		// The paid generation did succeed: say where its files are so nothing is lost.
+		const files = [json.video_file, json.audio_file].filter(Boolean).join(' and ');
+		if (files && (error instanceof NodeApiError || error instanceof NodeOperationError)) {
+			error.description = `${error.description ? `${error.description} ` : ''}The video was generated (${files}); fetch it later with Video → Download File.`;
+		}
+		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- a NodeApiError from downloadToBinary, annotated above
+		throw error;
+	}
 	return Object.keys(binary).length ? { json, binary } : { json };
 }
