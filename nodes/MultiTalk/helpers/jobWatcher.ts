@@ -70,7 +70,12 @@ export class JobWatcher {
 				reject,
 			});
 			this.wake?.abort();
-			if (!this.running) void this.loop();
+			if (!this.running) {
+				// Start on the next microtask: the other items of the batch register in the same
+				// tick, so the very first round already checks them together.
+				this.running = true;
+				void Promise.resolve().then(async () => await this.loop());
+			}
 		});
 	}
 
@@ -92,7 +97,6 @@ export class JobWatcher {
 	}
 
 	private async loop(): Promise<void> {
-		this.running = true;
 		try {
 			while (this.waiters.size) {
 				if (this.signal.aborted) {

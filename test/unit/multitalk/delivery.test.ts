@@ -1,0 +1,85 @@
+import {
+	ClaimTable,
+	LEDGER_RETENTION_MS,
+	alreadyDelivered,
+	eventKey,
+	parsePayload,
+	recordDelivery,
+	secretMatches,
+} from '../../../nodes/MultiTalk/trigger/delivery';
+import type { DeliveryLedger } from '../../../nodes/MultiTalk/trigger/delivery';
+
+describe('parsePayload', () => {
+	it('reads raw JSON bytes (a BOM too) and prefers them to a parsed body', () => {
+		const raw = Buffer.from('\uFEFF{"job_id":"j","status":"completed","result":null,"error":null}');
+		expect(parsePayload(raw, { ignored: true })).toEqual({ ok: true, event: { job_id: 'j', status: 'completed', result: null, error: null } });
+	});
+
+	it('falls back to the body a host already parsed', () => {
+		expect(parsePayload(undefined, { job_id: 'j', status: 'failed' })).toMatchObject({ ok: true });
+		expect(parsePayload(Buffer.alloc(0), { job_id: 'j', status: 'failed' })).toMatchObject({ ok: true });
+	});
+
+	it.each([
+		['{nope', 'The body is not valid JSON'],
+		['"text"', 'The body must be a JSON object with job_id and status'],
+		['{}', 'The body must be a JSON object with job_id and status'],
+		['{"job_id":"","status":"completed"}', 'job_id is missing (a non-empty string is expected)'],
+		['{"job_id":7,"status":"completed"}', 'job_id is missing (a non-empty string is expected)'],
+		['{"job_id":"j","status":null}', 'status is missing (a non-empty string is expected)'],
+		['{"job_id":"j","status":"completed","result":[1]}', 'result must be an object or null'],
+	])('rejects %s', (raw, problem) => {
+		expect(parsePayload(raw, undefined)).toEqual({ ok: false, problem });
+	});
+});
+
+describe('secretMatches', () => {
+	it('matches only the exact secret, whatever the lengths', () => {
+		expect(secretMatches('abc', 'abc')).toBe(true);
+		expect(secretMatches('abd', 'abc')).toBe(false);
+		expect(secretMatches('abcd', 'abc')).toBe(false);
+		expect(secretMatches('', 'abc')).toBe(false);
+		expect(secretMatches(undefined, 'abc')).toBe(false);
+		expect(secretMatches(['abc'], 'abc')).toBe(false);
+	});
+});
+
+describe('delivery ledger', () => {
+	it('records (job_id, status) pairs', () => {
+		const ledger: DeliveryLedger = {};
+		const key = eventKey({ job_id: 'j', status: 'completed' });
+		expect(key).toBe('j:completed');
+		expect(alreadyDelivered(ledger, key, 1000)).toBe(false);
+		recordDelivery(ledger, key, 1000);
+		expect(alreadyDelivered(ledger, key, 2000)).toBe(true);
+		expect(alreadyDelivered(ledger, 'j:failed', 2000)).toBe(false);
+	});
+
+	it('forgets entries after the retention time and keeps at most the newest N', () => {
+		const ledger: DeliveryLedger = {};
+		recordDelivery(ledger, 'old', 0);
+		recordDelivery(ledger, 'new', LEDGER_RETENTION_MS + 1);
+		expect(Object.keys(ledger.delivered ?? {})).toEqual(['new']);
+		expect(alreadyDelivered({ delivered: { old: 0 } }, 'old', LEDGER_RETENTION_MS)).toBe(false);
+		const capped: DeliveryLedger = {};
+		for (let i = 0; i < 5; i++) recordDelivery(capped, `k${i}`, 100 + i, { maxEntries: 3 });
+		expect(Object.keys(capped.delivered ?? {})).toEqual(['k2', 'k3', 'k4']);
+	});
+});
+
+describe('ClaimTable', () => {
+	it('lets one claim win, holds it while handled and for the grace period, releases failures', () => {
+		const claims = new ClaimTable();
+		expect(claims.claim('a', 0)).toBe(true);
+		expect(claims.claim('a', 1_000_000)).toBe(false); // still being handled
+		claims.settle('a', 10, 100);
+		expect(claims.claim('a', 109)).toBe(false);
+		expect(claims.claim('a', 110)).toBe(true);
+		claims.release('a');
+		expect(claims.claim('a', 111)).toBe(true);
+		expect(claims.claim('b', 111)).toBe(true);
+		expect(claims.size).toBe(2);
+		claims.clear();
+		expect(claims.size).toBe(0);
+	});
+});
