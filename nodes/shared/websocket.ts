@@ -132,6 +132,8 @@ export class WsSession {
 			itemIndex: this.options.itemIndex,
 		});
 		if (closeCode !== undefined) error.context.closeCode = closeCode;
+		// No HTTP status here: without this, NodeApiError would show the provider code as httpCode.
+		error.httpCode = null;
 		return error;
 	}
 

@@ -230,6 +230,8 @@ describe('Continuous Session: errors', () => {
 		const out = result.items(NODE);
 		expect(out).toHaveLength(1);
 		expect(out[0].json.error).toBe('AvatarTalk: Billing error: Insufficient credits [insufficient_credits]');
+		expect(out[0].json.code).toBe('insufficient_credits');
+		expect(out[0].json.httpCode).toBeUndefined(); // no HTTP status on a WebSocket
 		expect(out[0].pairedItem).toEqual(LLM_CHUNKS.map((_, item) => ({ item })));
 	});
 });

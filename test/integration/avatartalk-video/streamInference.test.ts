@@ -185,6 +185,7 @@ describe('Stream over WebSocket: close codes and failures', () => {
 	it('1008 Authorization failed', async () => {
 		const result = await runAvatarTalk(emulator, stream({ outputType: 'livekit', meetingToken: 'not-a-livekit-token' }));
 		expectApiError(result, 'AvatarTalk: Authorization failed (close code 1008) [AUTHORIZATION_FAILED]');
+		expect(result.error?.httpCode ?? null).toBeNull(); // a close code is not an HTTP status
 		// (n8n's stored error carries the node's own parameters; the message and description must not)
 		expect(`${result.error?.message} ${result.error?.description ?? ''}`).not.toContain('not-a-livekit-token');
 	});

@@ -34,6 +34,21 @@ export function describeAvatarTalkClose(code: number, reason: string): { message
 	return undefined;
 }
 
+/**
+ * A NodeApiError for something the server said or did over the WebSocket (no HTTP status: the
+ * provider code must not end up as `httpCode`, which NodeApiError would otherwise do).
+ */
+export function wsApiError(ctx: IExecuteFunctions, itemIndex: number, input: { message: string; code?: string; hint?: string }) {
+	const error = providerApiError(ctx.getNode(), {
+		provider: 'AvatarTalk',
+		failure: { message: input.message, code: input.code },
+		hint: input.hint,
+		itemIndex,
+	});
+	error.httpCode = null;
+	return error;
+}
+
 export interface SessionLimits {
 	maxVideoBytes: number;
 	idleTimeoutMs: number;
@@ -88,11 +103,9 @@ export class VideoCollector {
 		private readonly itemIndex: number,
 	) {
 		this.buffer = new CappedBuffer(capBytes, (cap) =>
-			providerApiError(ctx.getNode(), {
-				provider: 'AvatarTalk',
-				fallback: `The video grew beyond the ${Math.round(cap / 1024 / 1024)} MB allowed by "Max Video Size (MB)"; the session was stopped and nothing was returned`,
+			wsApiError(ctx, itemIndex, {
+				message: `The video grew beyond the ${Math.round(cap / 1024 / 1024)} MB allowed by "Max Video Size (MB)"; the session was stopped and nothing was returned`,
 				hint: 'Raise "Max Video Size (MB)" under Options, or send shorter text.',
-				itemIndex,
 			}),
 		);
 	}
@@ -118,10 +131,8 @@ export class VideoCollector {
 		if (!problem && fragmented && !summary.fragmentedInit) problem = 'the stream has no fMP4 init segment (a moov declaring fragments)';
 		if (!problem && fragmented && summary.fragments === 0) problem = 'no video fragments (moof) arrived';
 		if (problem) {
-			throw providerApiError(this.ctx.getNode(), {
-				provider: 'AvatarTalk',
-				fallback: `${what} ended without a complete MP4: ${problem}. Nothing partial was returned`,
-				itemIndex: this.itemIndex,
+			throw wsApiError(this.ctx, this.itemIndex, {
+				message: `${what} ended without a complete MP4: ${problem}. Nothing partial was returned`,
 			});
 		}
 	}

@@ -1,7 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { withBinary } from '../../../shared/binary';
-import { providerApiError } from '../../../shared/errors';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { validatorFor } from '../../../shared/validation';
 import type { WsMessage } from '../../../shared/websocket';
@@ -17,7 +16,7 @@ import {
 	outputBinaryField,
 	sessionTimeoutOption,
 } from '../fields';
-import { VideoCollector, parseServerText, readSessionLimits, wsOptions } from './common';
+import { VideoCollector, parseServerText, readSessionLimits, wsApiError, wsOptions } from './common';
 
 type InputMode = 'append' | 'queue';
 
@@ -210,8 +209,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 
 	const target = await avatarTalkWebSocket(this, 0, '/ws/continuous', { avatar, expression, language });
 	const collector = new VideoCollector(this, limits.maxVideoBytes, 0);
-	const fail = (message: string, code?: string) =>
-		providerApiError(this.getNode(), { provider: 'AvatarTalk', failure: { message, code }, itemIndex: 0 });
+	const fail = (message: string, code?: string) => wsApiError(this, 0, { message, code });
 
 	const startedAt = Date.now();
 	const at = () => Date.now() - startedAt;
