@@ -10,6 +10,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError, sleep } from 'n8n-workflow';
 
+import type { ProviderFailure } from './errors';
 import { providerApiError } from './errors';
 import type { Provider } from './provider';
 import {
@@ -170,6 +171,14 @@ function tryParseJson(raw: string): { ok: true; value: unknown } | { ok: false }
 	} catch {
 		return { ok: false };
 	}
+}
+
+/** S3-style XML errors (expired or forged presigned links): `<Error><Code/><Message/></Error>`. */
+function parseXmlError(raw: string): ProviderFailure | undefined {
+	if (!/^\s*(<\?xml|<Error\b)/i.test(raw)) return undefined;
+	const tag = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`, 'i').exec(raw)?.[1]?.trim();
+	const message = tag('Message');
+	return message ? { message, code: tag('Code') } : undefined;
 }
 
 function headerValue(headers: IDataObject, name: string): string | undefined {
@@ -338,8 +347,8 @@ async function sendOnce<T>(
 		if (status >= 400 && !accepted) {
 			const raw = await readErrorBody(response.body);
 			const parsed = tryParseJson(raw);
-			const failure = parsed.ok ? provider.parseError(parsed.value) : undefined;
-			const looksHtml = /^\s*</.test(raw);
+			const failure = parsed.ok ? provider.parseError(parsed.value) : parseXmlError(raw);
+			const looksHtml = !failure && /^\s*<(!doctype|html|head|body)/i.test(raw);
 			const retryAfterMs = parseRetryAfter(headerValue(headers, 'retry-after'));
 			return new AttemptFailure('status', status, retryAfterMs, () =>
 				providerApiError(node, {

@@ -109,6 +109,16 @@ describe('shared transport inside the real engine', () => {
 		expect(result.error?.httpCode).toBe('502');
 	});
 
+	it('reads S3-style XML errors (expired presigned links) as what they are', async () => {
+		other.script(
+			'/expired.mp4',
+			raw(403, '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>', { 'content-type': 'application/xml' }),
+		);
+		const result = await run({ method: 'GET', url: `${other.url}/expired.mp4`, limits: { maxAttempts: 1 } });
+		expect(result.error?.message).toBe('Probe: Request has expired [AccessDenied]');
+		expect(result.error?.httpCode).toBe('403');
+	});
+
 	it('times out a request that never answers', async () => {
 		api.script('/hang', hang);
 		const started = Date.now();
