@@ -189,6 +189,11 @@ export class WsSession {
 		return await this.receive(Math.max(0, maxWaitMs));
 	}
 
+	/** Server messages received and not yet taken with `next()`/`poll()`. */
+	get pending(): number {
+		return this.queue.length;
+	}
+
 	/** When the last server message arrived (epoch ms; the open time before the first). */
 	get lastMessageAt(): number {
 		return this.lastMessage;

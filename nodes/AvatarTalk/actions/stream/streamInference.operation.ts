@@ -215,8 +215,9 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 				session.send(chunk);
 				audio = { chunks: audio.chunks + 1, bytes: audio.bytes + chunk.length };
 				await session.drain(SEND_QUEUE_BYTES);
-				// Take what already arrived, so received video never piles up unchecked.
-				for (let m = await session.poll(0); m !== 'tick' && m !== undefined; m = await session.poll(0)) handle(m);
+				// Take what already arrived, so received video never piles up unchecked (the server
+				// may stay silent for the whole upload: that is not idleness, so nothing waits here).
+				while (session.pending > 0) handle(await session.next());
 			}
 			// The document does not say how the end of the audio is marked; an empty binary
 			// message is the usual convention for streaming-audio sockets, and carries no audio.
