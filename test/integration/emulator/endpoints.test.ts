@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the test reads arbitrary provider JSON, field by field, as documented */
 import WebSocket from 'ws';
 
 import type { Emulator } from '../../emulator/server';
