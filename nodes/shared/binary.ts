@@ -31,7 +31,8 @@ export async function storedSize(ctx: RequestContext, binary: IBinaryData): Prom
  * Downloads a response body straight into n8n's binary data store, never holding it in
  * memory: the response stream goes to `prepareBinaryData` as it arrives. The stored size is
  * then checked against Content-Length, so a body cut short fails instead of leaving a broken
- * MP4 behind. Idempotent downloads (GET) are retried whole when the stream breaks.
+ * MP4 behind, and a body that is a message (JSON, HTML, text) is never stored as the file.
+ * Idempotent downloads (GET) are retried whole when the stream breaks.
  */
 export async function downloadToBinary(
 	ctx: RequestContext,
@@ -47,6 +48,29 @@ export async function downloadToBinary(
 			responseType: 'stream',
 		});
 		const expected = Number(response.headers['content-length'] ?? NaN);
+		const contentType = String(response.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+		if (isNotTheFile(contentType, target.mimeType)) {
+			// A 200 whose body is a message (JSON, an HTML or text page), not the file: never store
+			// it under the file's name. A GET is asked again; anything else is reported.
+			const text = await readSome(response.body, 4096);
+			if (idempotent && attempt < maxAttempts) continue;
+			let said: unknown;
+			try {
+				said = JSON.parse(text);
+			} catch {
+				said = undefined;
+			}
+			const instead = `The server answered with ${contentType} instead of the file ${target.fileName}; nothing was stored`;
+			const failure = said === undefined ? undefined : provider.parseError(said);
+			throw providerApiError(ctx.getNode(), {
+				provider: provider.name,
+				statusCode: response.statusCode,
+				failure,
+				fallback: instead,
+				hint: failure ? `${instead}.` : undefined,
+				itemIndex: request.itemIndex,
+			});
+		}
 		try {
 			const binary = await ctx.helpers.prepareBinaryData(
 				response.body as unknown as Buffer,
@@ -76,6 +100,29 @@ export async function downloadToBinary(
 			}
 		}
 	}
+}
+
+/** Bodies that are a message about the file rather than the file (unless a text file is wanted). */
+function isNotTheFile(contentType: string, wanted: string): boolean {
+	if (!/^(application\/([\w.+-]*\+)?(json|xml)|text\/)/.test(contentType)) return false;
+	return !/^(text\/|application\/([\w.+-]*\+)?(json|xml))/i.test(wanted);
+}
+
+/** Reads at most `max` bytes of a response stream as text, then lets the rest go. */
+async function readSome(body: AsyncIterable<Buffer> & { destroy?: () => void }, max: number): Promise<string> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	try {
+		for await (const chunk of body) {
+			chunks.push(Buffer.from(chunk));
+			size += chunk.length;
+			if (size >= max) break;
+		}
+	} catch {
+		// a broken body still leaves the status and type to report
+	}
+	body.destroy?.();
+	return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
 
 /** Attaches binaries to an output item under the given property names. */

@@ -309,15 +309,24 @@ async function sendOnce<T>(
 			const code = err.code ?? err.cause?.code;
 			const message = String(err.message ?? error);
 			const timedOut = /timeout/i.test(message) || code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+			const what = code ?? (isNetworkErrorCode(code, message) ? 'network error' : message);
+			// Refused or unresolvable: nothing reached the server. Anything else broke after the
+			// request went out (reset, answer cut short): the server may have acted on it.
+			const unreached = isConnectionRefused(code);
+			const idempotent = request.idempotent ?? IDEMPOTENT_METHODS.has(request.method);
 			return new AttemptFailure('network', undefined, undefined, () =>
 				providerApiError(node, {
 					provider: provider.name,
 					fallback: timedOut
 						? `No answer within ${Math.round(limits.timeoutMs / 1000)} s (timeout)`
-						: `Could not reach the service (${code ?? (isNetworkErrorCode(code, message) ? 'network error' : message)})`,
+						: unreached
+							? `Could not reach the service (${what})`
+							: `The connection broke before a complete answer arrived (${what})`,
 					hint: timedOut
 						? 'Raise "Timeout" under Request Settings if the service is just slow.'
-						: `Check the credential's Base URL and that the ${provider.name} server is running.`,
+						: unreached || idempotent
+							? `Check the credential's Base URL and that the ${provider.name} server is running.`
+							: `The request reached ${provider.name} and may have been carried out: check there before running it again.`,
 					itemIndex,
 				}),
 				code,
