@@ -17,6 +17,7 @@ import {
 	eventKey,
 	parsePayload,
 	processClaims,
+	processLedgers,
 	recordDelivery,
 	secretMatches,
 } from './trigger/delivery';
@@ -199,25 +200,33 @@ export class MultiTalkTrigger implements INodeType {
 		// 4. Exactly once per (job_id, status).
 		const dedup = this.getMode() !== 'manual' && event.status !== 'test';
 		const key = eventKey(event);
-		const claimKey = `${this.getWorkflow().id ?? ''}|${this.getNode().id}|${key}`;
+		const ledgerId = `${this.getWorkflow().id ?? ''}|${this.getNode().id}`;
+		const claimKey = `${ledgerId}|${key}`;
+		const ledger = this.getWorkflowStaticData('node') as DeliveryLedger;
 		if (dedup) {
-			const ledger = this.getWorkflowStaticData('node') as DeliveryLedger;
 			if (alreadyDelivered(ledger, key, Date.now()) || !processClaims.claim(claimKey, Date.now())) {
 				return { webhookResponse: { received: true, started: false, reason: 'duplicate' } };
 			}
 			recordDelivery(ledger, key, Date.now());
+			processLedgers.remember(ledgerId, key, Date.now());
 		}
 
 		let handedOver = false;
 		try {
 			const item = await buildItem(this, event, res);
+			// n8n saves this request's copy of the static data next: make it carry every event
+			// this process recorded meanwhile, not only this one
+			if (dedup) processLedgers.mergeInto(ledgerId, ledger, Date.now());
 			handedOver = true;
 			return item;
 		} finally {
 			// a claim outlives the hand-over by a grace period, but never a failed hand-over
 			// (buildItem reports download failures in the item, so that is not expected)
 			if (dedup && handedOver) processClaims.settle(claimKey, Date.now(), CLAIM_GRACE_MS);
-			else if (dedup) processClaims.release(claimKey);
+			else if (dedup) {
+				processClaims.release(claimKey);
+				processLedgers.forget(ledgerId, key);
+			}
 		}
 	}
 }

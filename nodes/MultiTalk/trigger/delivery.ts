@@ -129,8 +129,59 @@ export class ClaimTable {
 	}
 }
 
+/**
+ * Events this process recorded, per ledger (workflow + trigger node). n8n saves a workflow's
+ * static data as a whole, and every request works on its own copy, so two events handled at the
+ * same time would each save a ledger without the other's entry (the last save wins). Merging
+ * what this process knows into the ledger just before it is handed back to n8n makes each save
+ * carry every event recorded so far.
+ */
+export class LedgerCache {
+	private readonly ledgers = new Map<string, Map<string, number>>();
+
+	remember(ledgerId: string, key: string, at: number): void {
+		let known = this.ledgers.get(ledgerId);
+		if (!known) this.ledgers.set(ledgerId, (known = new Map()));
+		known.set(key, at);
+	}
+
+	forget(ledgerId: string, key: string): void {
+		this.ledgers.get(ledgerId)?.delete(key);
+	}
+
+	/** Adds every remembered event to `ledger` (pruned like recordDelivery). */
+	mergeInto(
+		ledgerId: string,
+		ledger: DeliveryLedger,
+		now: number,
+		{ retentionMs = LEDGER_RETENTION_MS, maxEntries = LEDGER_MAX_ENTRIES } = {},
+	): void {
+		const known = this.ledgers.get(ledgerId);
+		if (!known?.size) return;
+		const merged = new Map(Object.entries(ledger.delivered ?? {}));
+		for (const [key, at] of known) {
+			if (now - at >= retentionMs) known.delete(key);
+			else if (!merged.has(key) || (merged.get(key) as number) < at) merged.set(key, at);
+		}
+		while (known.size > maxEntries) known.delete(known.keys().next().value as string);
+		const kept = [...merged].filter(([, at]) => typeof at === 'number' && now - at < retentionMs).sort((x, y) => x[1] - y[1]);
+		ledger.delivered = Object.fromEntries(kept.slice(-maxEntries));
+	}
+
+	clear(): void {
+		this.ledgers.clear();
+	}
+}
+
 /** One table per n8n process (module state survives between webhook calls, not restarts). */
 export const processClaims = new ClaimTable();
+export const processLedgers = new LedgerCache();
+
+/** Forgets everything held in this process's memory (what an n8n restart does). */
+export function forgetProcessState(): void {
+	processClaims.clear();
+	processLedgers.clear();
+}
 
 /** How long a settled claim is kept: long enough for n8n to store the static data. */
 export const CLAIM_GRACE_MS = 30_000;

@@ -8,7 +8,7 @@ import { fixture } from '../../emulator/media';
 import { multiTalkState } from '../../emulator/providers/multitalk';
 import type { Emulator } from '../../emulator/server';
 import { cleanupHarness } from '../../harness';
-import { processClaims } from '../../../nodes/MultiTalk/trigger/delivery';
+import { forgetProcessState, processClaims } from '../../../nodes/MultiTalk/trigger/delivery';
 import { NODE, credentialsFor, runMultiTalk, startMultiTalkEmulator, submitParams, waitFor } from './helpers';
 import { WebhookHost, triggerWorkflow } from './webhookHost';
 
@@ -28,7 +28,7 @@ beforeEach(() => {
 	multiTalkState(emulator).reset();
 	emulator.clearLog();
 	emulator.clearFaults();
-	processClaims.clear();
+	forgetProcessState();
 });
 afterEach(async () => {
 	await multiTalkState(emulator).idle();
@@ -192,6 +192,32 @@ describe('exactly once', () => {
 		expect(again.body).toMatchObject({ reason: 'duplicate' });
 		await h.idle();
 		expect(h.executions).toHaveLength(1);
+	});
+
+	it('events handled at the same time are all kept in the stored record (no lost update)', async () => {
+		// two different jobs: the first is slow (its video download waits on storage), the second
+		// fast; each request loads its own copy of the static data and saves it when done
+		const ids: string[] = [];
+		for (let i = 0; i < 2; i++) {
+			const result = await runMultiTalk(emulator, submitParams());
+			ids.push(String(result.json(NODE)[0].job_id));
+		}
+		await waitFor(() => ids.every((id) => multiTalkState(emulator).jobs.get(id)?.status === 'completed'));
+		emulator.addFault({ service: 's3', fault: { kind: 'delay', ms: 600 }, times: 1 });
+		const h = await startHost({ downloadVideo: true });
+		const slow = post(h.webhookUrl, payload({ job_id: ids[0] }));
+		await new Promise((r) => setTimeout(r, 150));
+		await post(h.webhookUrl, payload({ job_id: ids[1] }));
+		await slow;
+		await h.idle();
+		expect(h.executions).toHaveLength(2);
+		const stored = h.staticData['node:MultiTalk Trigger'] as { delivered: Record<string, number> };
+		expect(Object.keys(stored.delivered).sort()).toEqual(ids.map((id) => `${id}:completed`).sort());
+		// so after a restart both are still recognised
+		h.restart();
+		for (const id of ids) expect((await post(h.webhookUrl, payload({ job_id: id }))).body).toMatchObject({ reason: 'duplicate' });
+		await h.idle();
+		expect(h.executions).toHaveLength(2);
 	});
 
 	it('test-URL calls (manual mode) are never deduplicated', async () => {

@@ -34,7 +34,7 @@ import type { RunResult, WorkflowJson } from '../../harness';
 import { getRuntime, runWorkflow } from '../../harness';
 import { HarnessCredentialsHelper } from '../../harness/credentials';
 import { HarnessCredentialTypes, HarnessNodeTypes, STAND_INS, loadPackageTypes } from '../../harness/types';
-import { processClaims } from '../../../nodes/MultiTalk/trigger/delivery';
+import { forgetProcessState } from '../../../nodes/MultiTalk/trigger/delivery';
 
 export interface HostCall {
 	status: number;
@@ -100,7 +100,7 @@ export class WebhookHost {
 
 	/** A new n8n process: nothing in memory survives, the database does. */
 	restart(): void {
-		processClaims.clear();
+		forgetProcessState();
 	}
 
 	async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import {
 	ClaimTable,
+	LedgerCache,
 	LEDGER_RETENTION_MS,
 	alreadyDelivered,
 	eventKey,
@@ -81,5 +82,30 @@ describe('ClaimTable', () => {
 		expect(claims.size).toBe(2);
 		claims.clear();
 		expect(claims.size).toBe(0);
+	});
+});
+
+describe('LedgerCache', () => {
+	it('merges what this process recorded into a ledger copy that lacks it', () => {
+		const cache = new LedgerCache();
+		cache.remember('wf|node', 'a:completed', 100);
+		cache.remember('wf|node', 'b:completed', 200);
+		cache.remember('other|node', 'z:completed', 200);
+		const copy: DeliveryLedger = { delivered: { 'b:completed': 200, 'c:failed': 50 } };
+		cache.mergeInto('wf|node', copy, 300);
+		expect(copy.delivered).toEqual({ 'c:failed': 50, 'a:completed': 100, 'b:completed': 200 });
+		cache.forget('wf|node', 'a:completed');
+		const fresh: DeliveryLedger = {};
+		cache.mergeInto('wf|node', fresh, 300);
+		expect(fresh.delivered).toEqual({ 'b:completed': 200 });
+	});
+
+	it('drops entries past the retention time', () => {
+		const cache = new LedgerCache();
+		cache.remember('l', 'old', 0);
+		cache.remember('l', 'new', LEDGER_RETENTION_MS);
+		const ledger: DeliveryLedger = {};
+		cache.mergeInto('l', ledger, LEDGER_RETENTION_MS + 1);
+		expect(Object.keys(ledger.delivered ?? {})).toEqual(['new']);
 	});
 });
