@@ -262,12 +262,26 @@ describe('Cancel', () => {
 		expect(multiTalkState(emulator).jobs.get(id)?.status).toBe('cancelled');
 	});
 
+	it('cancelling a cancelled job succeeds (also when the first answer was lost)', async () => {
+		const id = await submitOne({ prompt: 'long one #stuck' });
+		emulator.clearLog();
+		emulator.addFault({ service: 'multiTalk', method: 'DELETE', path: `/api/v1/jobs/${id}`, fault: { kind: 'truncate' }, times: 1 });
+		const result = await runMultiTalk(emulator, { resource: 'job', operation: 'cancel', jobId: id });
+		expect(result.status).toBe('success');
+		expect(result.json(NODE)[0]).toEqual({ job_id: id, status: 'cancelled', message: 'Job already cancelled' });
+		// the cut answer, the repeat (400: already cancelled), then a look at the job
+		const log = apiRequests(emulator);
+		expect(log.map((r) => `${r.method} ${r.fault ?? r.status}`)).toEqual(['DELETE truncate', 'DELETE 400', 'GET 200']);
+		expect(multiTalkState(emulator).jobs.get(id)?.status).toBe('cancelled');
+	});
+
 	it('a finished job cannot be cancelled: the API’s 400 message', async () => {
 		const id = await completedJob();
 		const result = await runMultiTalk(emulator, { resource: 'job', operation: 'cancel', jobId: id });
 		const error = expectApiError(result, '400');
 		expect(error.message).toBe(`MultiTalk: Job ${id} is already completed and cannot be cancelled [Bad Request]`);
 		expect(error.description).toMatch(/Only pending or processing jobs can be cancelled/);
+		expect(error.description).toMatch(/MultiTalk answered HTTP 400/);
 	});
 });
 

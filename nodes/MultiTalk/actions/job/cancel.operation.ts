@@ -1,24 +1,40 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { providerApiError } from '../../../shared/errors';
 import type { OperationContext, OperationResult } from '../../../shared/router';
+import { multiTalk } from '../../transport';
 import { jobIdField, mtRequest, prevalidated } from '../common';
 
 export const description: INodeProperties[] = [jobIdField];
 
 export const concurrency = () => 5;
 
-/** DELETE /jobs/{id}: stops a pending or processing job. */
+/**
+ * DELETE /jobs/{id}: stops a pending or processing job. Cancelling is made idempotent: when the
+ * API answers 400 (the job is no longer pending or processing), the job is read, and if it is
+ * cancelled the item succeeds. That also covers a first DELETE that went through but whose
+ * answer was lost, so the transport's repeat got the 400.
+ */
 export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
 	const jobId = prevalidated(this, op, (itemIndex, v) => v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, '')));
+	const path = `/jobs/${encodeURIComponent(jobId)}`;
 	const response = await mtRequest<IDataObject>(this, op, {
 		method: 'DELETE',
-		url: `/jobs/${encodeURIComponent(jobId)}`,
-		hint: (status) =>
-			status === 404
-				? `Check the Job ID "${jobId}": MultiTalk does not know it.`
-				: status === 400
-					? 'Only pending or processing jobs can be cancelled.'
-					: undefined,
+		url: path,
+		acceptStatuses: [400],
+		hint: (status) => (status === 404 ? `Check the Job ID "${jobId}": MultiTalk does not know it.` : undefined),
 	});
-	return { json: response.body };
+	if (response.statusCode !== 400) return { json: response.body };
+
+	const job = await mtRequest<IDataObject>(this, op, { method: 'GET', url: path });
+	if (job.body.status === 'cancelled') {
+		return { json: { job_id: jobId, status: 'cancelled', message: 'Job already cancelled' } };
+	}
+	throw providerApiError(this.getNode(), {
+		provider: multiTalk.name,
+		statusCode: 400,
+		failure: multiTalk.parseError(response.body),
+		hint: 'Only pending or processing jobs can be cancelled.',
+		itemIndex: op.itemIndex,
+	});
 }
