@@ -254,11 +254,17 @@ export function openConnections(emulator: Emulator): Partial<Record<ServiceName,
 	return counts;
 }
 
-/** Waits until the emulator holds no open connection (or the time is up); returns the count left. */
-export async function waitForNoConnections(emulator: Emulator, withinMs: number): Promise<number> {
+/**
+ * Waits until the emulator holds no open connection on these services (all when none are named),
+ * or the time is up; returns the count left.
+ */
+export async function waitForNoConnections(emulator: Emulator, withinMs: number, services?: ServiceName[]): Promise<number> {
 	const deadline = Date.now() + withinMs;
 	for (;;) {
-		const open = Object.values(openConnections(emulator)).reduce((a, b) => a + (b ?? 0), 0);
+		const counts = openConnections(emulator);
+		const open = Object.entries(counts)
+			.filter(([name]) => !services || services.includes(name as ServiceName))
+			.reduce((a, [, n]) => a + (n ?? 0), 0);
 		if (open === 0 || Date.now() >= deadline) return open;
 		await sleep(10);
 	}
