@@ -6,7 +6,7 @@
 import type { IBinaryData, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import type { Emulator } from '../emulator/server';
-import type { FaultRule, LoggedRequest, ServiceName } from '../emulator/types';
+import type { EmulatorKeys, FaultRule, LoggedRequest, ServiceName } from '../emulator/types';
 import type { RunError, RunResult } from '../harness';
 import type { NodeKey } from './nodes';
 import { NODE, fastEmulator, runNode } from './nodes';
@@ -19,7 +19,7 @@ export interface OutputItem {
 
 export interface CaseOutcome {
 	status: RunResult['status'];
-	error?: Pick<RunError, 'name' | 'message' | 'description' | 'httpCode' | 'itemIndex'> & { error: unknown };
+	error?: Pick<RunError, 'name' | 'message' | 'description' | 'httpCode' | 'itemIndex' | 'stored'> & { error: unknown };
 	items: OutputItem[];
 	elapsedMs: number;
 	/** Requests of the faulted route, in order. */
@@ -35,10 +35,11 @@ export interface CaseSpec {
 	items?: (emulator: Emulator, n: number) => Promise<INodeExecutionData[]>;
 	itemCount?: number;
 	/** Faults to add once the setup is done (they see only the node's own requests). */
-	faults?: (items: INodeExecutionData[]) => FaultRule[];
+	faults?: (items: INodeExecutionData[], emulator: Emulator) => FaultRule[];
 	route?: { service: ServiceName; method?: string; path: RegExp };
 	continueOnFail?: boolean;
 	settings?: Record<string, unknown>;
+	keys?: Partial<EmulatorKeys>;
 }
 
 export async function collectItems(result: RunResult): Promise<OutputItem[]> {
@@ -54,14 +55,14 @@ export async function collectItems(result: RunResult): Promise<OutputItem[]> {
 }
 
 export async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
-	const emulator = await fastEmulator({ settings: spec.settings });
+	const emulator = await fastEmulator({ settings: spec.settings, keys: spec.keys });
 	try {
 		const count = spec.itemCount ?? 1;
 		const inputItems = spec.items
 			? await spec.items(emulator, count)
 			: Array.from({ length: count }, (_, i) => ({ json: { i } }));
 		emulator.clearLog();
-		for (const rule of spec.faults?.(inputItems) ?? []) emulator.addFault(rule);
+		for (const rule of spec.faults?.(inputItems, emulator) ?? []) emulator.addFault(rule);
 		const started = Date.now();
 		const result = await runNode(emulator, spec.node, spec.params, { items: inputItems, continueOnFail: spec.continueOnFail });
 		const elapsedMs = Date.now() - started;
@@ -77,6 +78,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
 						description: result.error.description,
 						httpCode: result.error.httpCode,
 						itemIndex: result.error.itemIndex,
+						stored: result.error.stored,
 						error: result.error.error,
 					}
 				: undefined,
