@@ -88,7 +88,7 @@ function capture() {
 
 function safeJson(value: unknown): string {
 	try {
-		return JSON.stringify(value, (_key, v: unknown) => (v instanceof Error ? { message: v.message, stack: v.stack, ...v } : v));
+		return JSON.stringify(value, (_key, v: unknown) => (v instanceof Error ? { ...v, message: v.message, stack: v.stack } : v));
 	} catch {
 		return String(value);
 	}
