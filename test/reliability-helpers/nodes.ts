@@ -4,6 +4,7 @@
  * operation needs (a ready session, a finished job, a paid invoice...) without going through
  * the node under test.
  */
+import { request } from 'node:http';
 import type { Socket } from 'node:net';
 
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
@@ -120,16 +121,31 @@ async function call(
 	body?: unknown,
 	bearer?: string,
 ): Promise<IDataObject> {
-	const response = await fetch(`${emulator.url(service)}${path}`, {
-		method,
-		headers: {
-			...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-			...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-		},
-		body: body !== undefined ? JSON.stringify(body) : undefined,
+	// node:http without an agent: the connection closes with the answer, so setup never leaves
+	// an idle keep-alive connection behind for the connection counts to see.
+	const payload = body !== undefined ? Buffer.from(JSON.stringify(body)) : undefined;
+	const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+		const req = request(
+			`${emulator.url(service)}${path}`,
+			{
+				method,
+				agent: false,
+				headers: {
+					...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+					...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+				},
+			},
+			(res) => {
+				const chunks: Buffer[] = [];
+				res.on('data', (chunk: Buffer) => chunks.push(chunk));
+				res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+				res.on('error', reject);
+			},
+		);
+		req.on('error', reject);
+		req.end(payload);
 	});
-	const text = await response.text();
-	if (!response.ok) throw new Error(`setup ${method} ${path} answered ${response.status}: ${text}`);
+	if (status < 200 || status >= 300) throw new Error(`setup ${method} ${path} answered ${status}: ${text}`);
 	return (text ? JSON.parse(text) : {}) as IDataObject;
 }
 

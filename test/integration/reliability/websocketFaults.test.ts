@@ -53,8 +53,7 @@ async function runWsCase(row: WsRow, fault: WsFault): Promise<WsOutcome> {
 			items: await collectItems(result),
 			elapsedMs,
 			faulted: upgrades.length === 1 && upgrades[0].fault === fault.fault(row).kind,
-			// (setup's own keep-alive fetches to the REST origin are not the node's)
-			openAfter: await waitForNoConnections(emulator, 1000, [row.service]),
+			openAfter: await waitForNoConnections(emulator, 1000),
 		};
 	} finally {
 		await emulator.close();
