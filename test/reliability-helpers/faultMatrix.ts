@@ -532,8 +532,6 @@ export const KNOWN_BUGS: Record<string, string> = {
 		'the session was deleted but the answer was cut; the repeated DELETE gets 404 and the item fails although the deletion happened',
 	'AvatarTalk · LiveKit → Delete Session · DELETE /livekit/delete-session/{task_id} · truncate':
 		'the session was deleted but the answer was cut; the repeated DELETE gets 404 ("Task not found") and the item fails (unless Ignore Not Found is on)',
-	'MultiTalk · Job → Cancel · DELETE /api/v1/jobs/{id} · truncate':
-		'the job was cancelled but the answer was cut; the repeated DELETE gets 400 "already cancelled" and the item fails',
 };
 
 // ---- the HTTP faults -----------------------------------------------------------------------
