@@ -44,7 +44,7 @@ describe('pollUntil', () => {
 		}).catch((e: unknown) => e);
 		const elapsed = Date.now() - started;
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect((error as NodeOperationError).message).toBe('Timed out after 1000 ms: job 7 is still processing');
+		expect((error as NodeOperationError).message).toBe('Timed out after 1 s: job 7 is still processing');
 		expect((error as NodeOperationError).context.itemIndex).toBe(2);
 		// Checks at 0 and 700 ms, then the last wait shrinks to 300 ms; a full wait would end at 1400.
 		expect(elapsed).toBeGreaterThanOrEqual(995);
