@@ -21,14 +21,12 @@ import type { Emulator } from '../emulator/server';
 import { maxOverlap, multiTalkState } from '../emulator/providers/multitalk';
 import type { BenchOptions, MeasuredRun } from './lib';
 import {
-	assertSuccess,
 	clearBinaryStorage,
 	createBenchHome,
 	executeMeasured,
 	fmt,
 	fmtS,
 	fmtX,
-	list,
 	median,
 	nodeItems,
 	packageNodeType,
@@ -39,10 +37,10 @@ import { batchWorkflow } from './workflows';
 export const SIDES = ['package', 'loop'] as const;
 export type Side = (typeof SIDES)[number];
 
-export const LABELS: Record<Side, string> = {
-	package: 'This package: MultiTalk Submit and Wait (Max Concurrent Jobs 10)',
+export const LABELS = (config: WaitConfig): Record<Side, string> => ({
+	package: `This package: MultiTalk Submit and Wait (Max Concurrent Jobs ${config.concurrent})`,
 	loop: 'HTTP Request + Wait + IF loop (built-in nodes)',
-};
+});
 
 const WORKFLOW_ID: Record<Side, string> = { package: 'benchWaitPackage', loop: 'benchWaitLoop001' };
 const OUTPUT_NODE: Record<Side, string> = { package: 'MultiTalk', loop: 'Download Video' };
@@ -58,6 +56,9 @@ export interface WaitConfig {
 
 export interface WaitSample {
 	round: number;
+	/** The run succeeded and every job ended with its MP4. */
+	ok: boolean;
+	error?: string;
 	runWallMs: number;
 	processWallMs: number;
 	/** GET /jobs/{id} per job: largest and mean. */
@@ -68,9 +69,30 @@ export interface WaitSample {
 	/** All status requests (list + per job) divided by the number of jobs. */
 	statusRequestsPerJob: number;
 	totalRequests: number;
+	/** Requests MultiTalk refused with 429. */
+	rateLimited: number;
 	/** Most jobs submitted and not finished at once / processing at once. */
 	maxInFlight: number;
 	maxProcessing: number;
+}
+
+export interface SideMedians {
+	runWallMs: number;
+	processWallMs: number;
+	maxPollsPerJob: number;
+	meanPollsPerJob: number;
+	listRequests: number;
+	statusRequestsPerJob: number;
+	totalRequests: number;
+}
+
+export interface WaitScenarioResult {
+	name: string;
+	/** Requests per minute MultiTalk allows (0: no limit). */
+	rateLimit: number;
+	samples: Record<Side, WaitSample[]>;
+	/** Over the successful runs. */
+	medians: Record<Side, SideMedians>;
 }
 
 export interface WaitResult {
@@ -78,8 +100,7 @@ export interface WaitResult {
 	idealMs: number;
 	pollBound: number;
 	rounds: number;
-	samples: Record<Side, WaitSample[]>;
-	medians: Record<Side, { runWallMs: number; processWallMs: number; maxPollsPerJob: number; meanPollsPerJob: number; listRequests: number; statusRequestsPerJob: number; totalRequests: number }>;
+	scenarios: WaitScenarioResult[];
 	targets: Array<{ name: string; value: string; met: boolean }>;
 }
 
@@ -217,7 +238,7 @@ function loopWorkflow(emulator: Emulator, config: WaitConfig): WorkflowFixture {
 	return workflow;
 }
 
-function sample(round: number, run: MeasuredRun, emulator: Emulator): WaitSample {
+function sample(round: number, run: MeasuredRun, emulator: Emulator, config: WaitConfig, side: Side): WaitSample {
 	const requests = emulator.requests({ service: 'multiTalk' });
 	const perJob = new Map<string, number>();
 	for (const r of requests) {
@@ -229,20 +250,52 @@ function sample(round: number, run: MeasuredRun, emulator: Emulator): WaitSample
 	const counts = [...perJob.values()];
 	const listRequests = requests.filter((r) => r.method === 'GET' && r.path === '/api/v1/jobs').length;
 	const jobs = [...state.jobs.values()];
+
+	let error: string | undefined;
+	if (run.status !== 'success') error = run.error ?? `run ended "${run.status}"`;
+	else {
+		const outputs = nodeItems(run, OUTPUT_NODE[side]);
+		const withVideo = outputs.filter((item) => (item.binary?.data as IBinaryData | undefined)?.mimeType === 'video/mp4');
+		const completed = jobs.filter((job) => job.status === 'completed').length;
+		if (outputs.length !== config.jobs || withVideo.length !== config.jobs || jobs.length !== config.jobs || completed !== config.jobs) {
+			error = `expected ${config.jobs} items with an MP4 and ${config.jobs} completed jobs; got ${outputs.length} items, ${withVideo.length} with video, ${jobs.length} jobs, ${completed} completed`;
+		}
+	}
 	return {
 		round,
+		ok: error === undefined,
+		error,
 		runWallMs: run.runWallMs,
 		processWallMs: run.processWallMs,
-		maxPollsPerJob: Math.max(...counts),
+		maxPollsPerJob: Math.max(0, ...counts),
 		meanPollsPerJob: counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length),
 		listRequests,
 		statusRequestsPerJob: (listRequests + counts.reduce((a, b) => a + b, 0)) / Math.max(1, jobs.length),
 		totalRequests: requests.length,
+		rateLimited: requests.filter((r) => r.status === 429).length,
 		maxInFlight: maxOverlap(jobs, 'submittedAt'),
 		maxProcessing: state.maxProcessing,
 	};
 }
 
+function mediansOf(samples: WaitSample[]): SideMedians {
+	const ok = samples.filter((x) => x.ok);
+	const m = (f: (x: WaitSample) => number) => median(ok.map(f));
+	return {
+		runWallMs: m((x) => x.runWallMs),
+		processWallMs: m((x) => x.processWallMs),
+		maxPollsPerJob: m((x) => x.maxPollsPerJob),
+		meanPollsPerJob: m((x) => x.meanPollsPerJob),
+		listRequests: m((x) => x.listRequests),
+		statusRequestsPerJob: m((x) => x.statusRequestsPerJob),
+		totalRequests: m((x) => x.totalRequests),
+	};
+}
+
+/**
+ * Two scenarios, each run in alternating pairs: MultiTalk without a request limit (the
+ * stand-in's default), then with the documented 100 requests per minute.
+ */
 export async function runBatchWaitBenchmark(emulator: Emulator, options: BenchOptions): Promise<WaitResult> {
 	const config: WaitConfig = options.quick
 		? { jobs: 4, jobMs: 1000, concurrent: 2, intervalS: 1 }
@@ -257,30 +310,29 @@ export async function runBatchWaitBenchmark(emulator: Emulator, options: BenchOp
 		credentials: credentials(emulator),
 		workflows: [packageWorkflow(config), loopWorkflow(emulator, config)],
 	});
-	const samples: Record<Side, WaitSample[]> = { package: [], loop: [] };
+	const scenarios: WaitScenarioResult[] = [];
 	try {
-		for (let round = 0; round < options.repeats; round++) {
-			for (const side of rotated([...SIDES], round)) {
-				multiTalkState(emulator).reset();
-				emulator.clearLog();
-				const run = await executeMeasured(home, WORKFLOW_ID[side]);
-				assertSuccess(`batch-wait ${side}`, run);
-				const outputs = nodeItems(run, OUTPUT_NODE[side]);
-				const withVideo = outputs.filter((item) => (item.binary?.data as IBinaryData | undefined)?.mimeType === 'video/mp4');
-				if (outputs.length !== config.jobs || withVideo.length !== config.jobs) {
-					throw new Error(`batch-wait ${side}: expected ${config.jobs} items with an MP4, got ${outputs.length} items, ${withVideo.length} with video`);
+		for (const scenario of [
+			{ name: 'MultiTalk without a request limit', rateLimit: 0 },
+			{ name: 'MultiTalk with its documented limit of 100 requests per minute', rateLimit: 100 },
+		]) {
+			Object.assign(emulator.settings, { multiTalkRateLimit: scenario.rateLimit, multiTalkRateWindowMs: 60_000 });
+			const samples: Record<Side, WaitSample[]> = { package: [], loop: [] };
+			for (let round = 0; round < options.repeats; round++) {
+				for (const side of rotated([...SIDES], round)) {
+					multiTalkState(emulator).reset();
+					emulator.clearLog();
+					const run = await executeMeasured(home, WORKFLOW_ID[side]);
+					const s = sample(round, run, emulator, config, side);
+					samples[side].push(s);
+					clearBinaryStorage(home);
+					if (!s.ok && side === 'package') throw new Error(`batch-wait ${side}: ${s.error}\n${run.raw.split('\n').slice(-30).join('\n')}`);
+					options.log(
+						`batch-wait [limit ${scenario.rateLimit || 'none'}] round ${round + 1}/${options.repeats} ${side}: ${s.ok ? 'ok' : `FAILED (${s.error})`}, run ${fmtS(s.runWallMs)} (process ${fmtS(s.processWallMs)}), GET /jobs/{id} per job max ${s.maxPollsPerJob} mean ${fmt(s.meanPollsPerJob)}, list ${s.listRequests}, requests ${s.totalRequests} (429: ${s.rateLimited}), in flight ${s.maxInFlight}`,
+					);
 				}
-				const jobs = [...multiTalkState(emulator).jobs.values()];
-				if (jobs.length !== config.jobs || jobs.some((job) => job.status !== 'completed')) {
-					throw new Error(`batch-wait ${side}: the emulator saw ${jobs.length} jobs, ${jobs.filter((j) => j.status === 'completed').length} completed`);
-				}
-				const s = sample(round, run, emulator);
-				samples[side].push(s);
-				clearBinaryStorage(home);
-				options.log(
-					`batch-wait round ${round + 1}/${options.repeats} ${side}: run ${fmtS(s.runWallMs)} (process ${fmtS(s.processWallMs)}), GET /jobs/{id} per job max ${s.maxPollsPerJob} mean ${fmt(s.meanPollsPerJob)}, list ${s.listRequests}, in flight ${s.maxInFlight}, processing ${s.maxProcessing}`,
-				);
 			}
+			scenarios.push({ ...scenario, samples, medians: { package: mediansOf(samples.package), loop: mediansOf(samples.loop) } });
 		}
 	} finally {
 		multiTalkState(emulator).reset();
@@ -289,25 +341,9 @@ export async function runBatchWaitBenchmark(emulator: Emulator, options: BenchOp
 		await home.cleanup();
 	}
 
-	const medians = Object.fromEntries(
-		SIDES.map((side) => {
-			const s = samples[side];
-			return [
-				side,
-				{
-					runWallMs: median(s.map((x) => x.runWallMs)),
-					processWallMs: median(s.map((x) => x.processWallMs)),
-					maxPollsPerJob: median(s.map((x) => x.maxPollsPerJob)),
-					meanPollsPerJob: median(s.map((x) => x.meanPollsPerJob)),
-					listRequests: median(s.map((x) => x.listRequests)),
-					statusRequestsPerJob: median(s.map((x) => x.statusRequestsPerJob)),
-					totalRequests: median(s.map((x) => x.totalRequests)),
-				},
-			];
-		}),
-	) as WaitResult['medians'];
-	const ours = medians.package;
-	const loop = medians.loop;
+	const main = scenarios[0].medians;
+	const ours = main.package;
+	const loop = main.loop;
 	const targets = [
 		{ name: `Wall at most 1.3x the ideal (${fmtS(idealMs, 0)})`, value: fmtX(ours.runWallMs / idealMs), met: ours.runWallMs / idealMs <= 1.3 },
 		{ name: 'At least 5x faster than the loop', value: `${fmtX(loop.runWallMs / ours.runWallMs)} faster`, met: loop.runWallMs / ours.runWallMs >= 5 },
@@ -317,28 +353,41 @@ export async function runBatchWaitBenchmark(emulator: Emulator, options: BenchOp
 			met: ours.maxPollsPerJob <= pollBound && ours.statusRequestsPerJob <= pollBound,
 		},
 	];
-	return { config, idealMs, pollBound, rounds: options.repeats, samples, medians, targets };
+	return { config, idealMs, pollBound, rounds: options.repeats, scenarios, targets };
 }
 
 export function batchWaitMarkdown(result: WaitResult): string {
 	const c = result.config;
-	const rows = SIDES.map((side) => {
-		const m = result.medians[side];
-		const s = result.samples[side];
-		return `| ${LABELS[side]} | **${fmtS(m.runWallMs)}** | ${fmtX(m.runWallMs / result.idealMs)} | ${fmtS(m.processWallMs)} | ${fmt(m.maxPollsPerJob, 0)} / ${fmt(m.meanPollsPerJob)} | ${fmt(m.listRequests, 0)} | ${fmt(m.statusRequestsPerJob)} | ${fmt(m.totalRequests, 0)} | ${s.map((x) => x.maxInFlight).join(', ')} | ${list(s.map((x) => x.runWallMs), (n) => (n / 1000).toFixed(2))} |`;
-	});
+	const labels = LABELS(c);
+	const table = (scenario: WaitScenarioResult) => [
+		'| contender | completed runs | run wall | vs ideal | process wall | GET /jobs/{id} per job (max / mean) | GET /jobs list requests | status requests per job | all MultiTalk requests | refused with 429 (per round) | jobs in flight at once (per round) | run wall per round (s) |',
+		'| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
+		...SIDES.map((side) => {
+			const m = scenario.medians[side];
+			const s = scenario.samples[side];
+			const ok = s.filter((x) => x.ok).length;
+			return `| ${labels[side]} | ${ok}/${s.length} | **${fmtS(m.runWallMs)}** | ${fmtX(m.runWallMs / result.idealMs)} | ${fmtS(m.processWallMs)} | ${fmt(m.maxPollsPerJob, 0)} / ${fmt(m.meanPollsPerJob)} | ${fmt(m.listRequests, 0)} | ${fmt(m.statusRequestsPerJob)} | ${fmt(m.totalRequests, 0)} | ${s.map((x) => x.rateLimited).join(', ')} | ${s.map((x) => x.maxInFlight).join(', ')} | ${s.map((x) => (x.ok ? (x.runWallMs / 1000).toFixed(2) : 'failed')).join(', ')} |`;
+		}),
+	];
+	const failures = (scenario: WaitScenarioResult) =>
+		SIDES.flatMap((side) => scenario.samples[side].filter((x) => !x.ok).map((x) => `- ${labels[side]}, round ${x.round + 1}: ${x.error}`));
+	const main = result.scenarios[0].medians;
 	return [
 		`### 2. Batch wait: ${c.jobs} MultiTalk jobs of ${c.jobMs / 1000} s, ${c.concurrent} at once`,
 		'',
-		`The MultiTalk stand-in runs at most ${c.concurrent} jobs at a time (more wait as \`pending\`), each job ${c.jobMs / 1000} s; the ideal is ${Math.ceil(c.jobs / c.concurrent)} waves = ${fmtS(result.idealMs, 0)}. Both sides poll every ${c.intervalS} s and end with the ${c.jobs} MP4s as binary data (this package: Submit and Wait with Download Video; the loop: HTTP Request submit -> Wait -> HTTP Request status -> IF done? -> no: back to Wait; yes: HTTP Request download URL -> HTTP Request file). Run wall: n8n's execution (startedAt to stoppedAt); process wall adds n8n's start-up. Polls: from the emulator's request log. Medians of ${result.rounds} rounds, the side going first alternating.`,
+		`The MultiTalk stand-in runs at most ${c.concurrent} jobs at a time (more wait as \`pending\`), each job ${c.jobMs / 1000} s; the ideal is ${Math.ceil(c.jobs / c.concurrent)} waves = ${fmtS(result.idealMs, 0)}. Both sides poll every ${c.intervalS} s and end with the ${c.jobs} MP4s as binary data (this package: Submit and Wait with Download Video; the loop: HTTP Request submit (all items at once) -> Wait -> HTTP Request status -> IF done? -> no: back to Wait; yes: HTTP Request download URL -> HTTP Request file). Run wall: n8n's execution (startedAt to stoppedAt); process wall adds n8n's start-up. Polls: from the emulator's request log. Medians of the completed runs of ${result.rounds} rounds, the side going first alternating.`,
 		'',
-		'| contender | run wall | vs ideal | process wall | GET /jobs/{id} per job (max / mean) | GET /jobs list requests | status requests per job | all MultiTalk requests | jobs in flight at once (per round) | run wall per round (s) |',
-		'| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
-		...rows,
+		...result.scenarios.flatMap((scenario) => [
+			`**${scenario.name}**`,
+			'',
+			...table(scenario),
+			'',
+			...failures(scenario),
+			...(failures(scenario).length ? [''] : []),
+		]),
+		`Ratio (no request limit): the loop takes **${fmtX(main.loop.runWallMs / main.package.runWallMs)}** the time of this package (run wall) and sends ${fmtX(main.loop.totalRequests / main.package.totalRequests)} its requests.`,
 		'',
-		`Ratio: the loop takes **${fmtX(result.medians.loop.runWallMs / result.medians.package.runWallMs)}** the time of this package (run wall); requests: ${fmtX(result.medians.loop.totalRequests / result.medians.package.totalRequests)}.`,
-		'',
-		'| target | result | met |',
+		'| target (scenario without a request limit) | result | met |',
 		'| --- | --- | --- |',
 		...result.targets.map((t) => `| ${t.name} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`),
 		'',

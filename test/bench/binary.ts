@@ -7,6 +7,8 @@
  * - httpRequest: n8n's built-in HTTP Request node (4.2), response format "File", Header Auth;
  * - buffering:   the baseline model of the vendor's node (test/bench/buffering-node: the whole
  *                body in memory with `encoding: 'arraybuffer'`, then `prepareBinaryData`);
+ * - nodeAlone:   Node.js alone (the Node 24 n8n runs on): `http.request` -> `fs.promises.writeFile`,
+ *                what any Node.js program that streams to disk needs, with no n8n around it;
  * - curl:        `curl -o file`, the floor.
  * Each n8n contender runs twice per round, with the emulator's smallest MP4 (44 kB, the
  * committed fixture) and with the large one; "growth" is the peak RSS of the large run minus
@@ -19,7 +21,7 @@ import path from 'node:path';
 import type { IBinaryData, INode } from 'n8n-workflow';
 
 import type { CredentialFixture, N8nHome, WorkflowFixture } from '../e2e/n8nRunner';
-import { binaryPath } from '../e2e/n8nRunner';
+import { binaryPath, provisionN8n } from '../e2e/n8nRunner';
 import { largeMp4Size, fixture } from '../emulator/media';
 import type { Emulator } from '../emulator/server';
 import type { BenchOptions, MeasuredRun } from './lib';
@@ -42,23 +44,28 @@ import {
 	rotated,
 } from './lib';
 
-export const CONTENDERS = ['package', 'httpRequest', 'buffering', 'curl'] as const;
+export const CONTENDERS = ['package', 'httpRequest', 'buffering', 'nodeAlone', 'curl'] as const;
 export type Contender = (typeof CONTENDERS)[number];
 
 export const LABELS: Record<Contender, string> = {
 	package: 'This package: AvatarTalk, Generate Inference, mode Stream Video',
 	httpRequest: 'Built-in HTTP Request node 4.2, response format File',
 	buffering: 'Buffering download (baseline model of the vendor node)',
+	nodeAlone: 'Node.js alone: http.request -> fs.writeFile (no n8n)',
 	curl: 'curl -o file (no n8n)',
 };
 
+/** Contenders that are not an n8n workflow. */
+type Outside = 'curl' | 'nodeAlone';
+const isOutside = (c: Contender): c is Outside => c === 'curl' || c === 'nodeAlone';
+
 const BODY = { text: 'Benchmark: a long video into binary data.', avatar: 'european_woman', emotion: 'neutral', language: 'en' };
-const NODE_NAME: Record<Exclude<Contender, 'curl'>, string> = {
+const NODE_NAME: Record<Exclude<Contender, Outside>, string> = {
 	package: 'AvatarTalk',
 	httpRequest: 'HTTP Request',
 	buffering: 'Buffering Download',
 };
-const WORKFLOW_ID: Record<Exclude<Contender, 'curl'>, string> = {
+const WORKFLOW_ID: Record<Exclude<Contender, Outside>, string> = {
 	package: 'benchBinPackage1',
 	httpRequest: 'benchBinHttpReq1',
 	buffering: 'benchBinBuffer01',
@@ -73,7 +80,7 @@ export interface BinarySample {
 	smallProcessWallMs: number;
 	largeProcessWallMs: number;
 	largeRunWallMs: number;
-	/** The node alone (n8n's executionTime), ms; curl: its process wall. */
+	/** The node alone (n8n's executionTime), ms; outside n8n: the process wall. */
 	largeNodeMs: number;
 }
 
@@ -165,7 +172,7 @@ function credentials(emulator: Emulator): CredentialFixture[] {
 }
 
 /** One n8n run of a contender; checks the stored file and the request the emulator saw. */
-async function runN8n(home: N8nHome, emulator: Emulator, contender: Exclude<Contender, 'curl'>, expectedBytes: number): Promise<MeasuredRun> {
+async function runN8n(home: N8nHome, emulator: Emulator, contender: Exclude<Contender, Outside>, expectedBytes: number): Promise<MeasuredRun> {
 	const before = emulator.requests({ service: 'avatarTalk', method: 'POST', path: '/inference' }).length;
 	const run = await executeMeasured(home, WORKFLOW_ID[contender]);
 	assertSuccess(`${contender} (${expectedBytes} bytes)`, run);
@@ -182,48 +189,47 @@ async function runN8n(home: N8nHome, emulator: Emulator, contender: Exclude<Cont
 	return run;
 }
 
-/** `curl -o` of the same request, under /usr/bin/time (async: the emulator shares this process). */
-async function runCurl(emulator: Emulator, expectedBytes: number): Promise<{ peak: number; wallMs: number }> {
+/**
+ * The same request outside n8n, under /usr/bin/time (spawned asynchronously: the emulator
+ * serves it from this process): `curl -o file`, or Node.js alone (the Node 24 n8n runs on)
+ * streaming the response into a file with `fs.promises.writeFile`, the floor of any Node.js
+ * program that streams to disk.
+ */
+async function runOutside(contender: Outside, emulator: Emulator, nodeBin: string, expectedBytes: number): Promise<{ peak: number; wallMs: number }> {
 	mkdirSync(TMP_DIR, { recursive: true });
-	const out = path.join(TMP_DIR, 'curl-output.mp4');
-	const timeFile = path.join(TMP_DIR, 'curl-time.txt');
+	const out = path.join(TMP_DIR, `${contender}-output.mp4`);
+	const timeFile = path.join(TMP_DIR, `${contender}-time.txt`);
+	const url = `${emulator.urls.avatarTalk}/inference?stream=true`;
+	const headers = { Authorization: `Bearer ${emulator.keys.avatarTalk}`, 'Content-Type': 'application/json' };
+	const command =
+		contender === 'curl'
+			? ['curl', '-sS', '--fail', '--max-time', '600', '-o', out, '-X', 'POST', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), '--data', JSON.stringify(BODY), url]
+			: [
+					nodeBin,
+					'-e',
+					[
+						"const http = require('node:http'), fs = require('node:fs');",
+						`const req = http.request(${JSON.stringify(url)}, { method: 'POST', headers: ${JSON.stringify(headers)} }, async (res) => {`,
+						'  if (res.statusCode !== 200) process.exit(2);',
+						`  await fs.promises.writeFile(${JSON.stringify(out)}, res);`,
+						'});',
+						"req.on('error', () => process.exit(3));",
+						`req.end(${JSON.stringify(JSON.stringify(BODY))});`,
+					].join('\n'),
+				];
 	const started = Date.now();
-	const child = spawn(
-		'/usr/bin/time',
-		[
-			'-f',
-			'%M',
-			'-o',
-			timeFile,
-			'curl',
-			'-sS',
-			'--fail',
-			'--max-time',
-			'600',
-			'-o',
-			out,
-			'-X',
-			'POST',
-			'-H',
-			`Authorization: Bearer ${emulator.keys.avatarTalk}`,
-			'-H',
-			'Content-Type: application/json',
-			'--data',
-			JSON.stringify(BODY),
-			`${emulator.urls.avatarTalk}/inference?stream=true`,
-		],
-		{ stdio: ['ignore', 'ignore', 'inherit'] },
-	);
+	const child = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, ...command], { stdio: ['ignore', 'ignore', 'inherit'] });
 	const code = await new Promise<number | null>((resolve, reject) => {
 		child.once('error', reject);
 		child.once('close', resolve);
 	});
 	const wallMs = Date.now() - started;
-	if (code !== 0) throw new Error(`curl exited with ${code}`);
+	if (code !== 0) throw new Error(`${contender} exited with ${code}`);
 	const size = statSync(out).size;
 	rmSync(out, { force: true });
-	if (size !== expectedBytes) throw new Error(`curl: stored ${size} bytes, expected ${expectedBytes}`);
+	if (size !== expectedBytes) throw new Error(`${contender}: stored ${size} bytes, expected ${expectedBytes}`);
 	const lines = readFileSync(timeFile, 'utf8').trim().split('\n');
+	rmSync(timeFile, { force: true });
 	return { peak: Number(lines[lines.length - 1]) * 1024, wallMs };
 }
 
@@ -238,6 +244,7 @@ export async function runBinaryBenchmark(emulator: Emulator, options: BenchOptio
 		else emulator.settings.avatarTalkVideoBytes = size;
 	};
 
+	const nodeBin = path.join(provisionN8n().nodeBinDir, 'node');
 	const buffering = buildBufferingNode();
 	options.log(`binary: creating the n8n home (this package + ${buffering.name})`);
 	const home = await createBenchHome({ credentials: credentials(emulator), workflows: workflows(emulator), extraPackages: [buffering] });
@@ -248,12 +255,12 @@ export async function runBinaryBenchmark(emulator: Emulator, options: BenchOptio
 		await runN8n(home, emulator, 'package', smallBytes);
 		for (let round = 0; round < options.repeats; round++) {
 			for (const contender of rotated([...CONTENDERS], round)) {
-				if (contender === 'curl') {
+				if (isOutside(contender)) {
 					setSize(undefined);
-					const small = await runCurl(emulator, smallBytes);
+					const small = await runOutside(contender, emulator, nodeBin, smallBytes);
 					setSize(largeSetting);
-					const large = await runCurl(emulator, largeBytes);
-					samples.curl.push({
+					const large = await runOutside(contender, emulator, nodeBin, largeBytes);
+					samples[contender].push({
 						round,
 						smallPeak: small.peak,
 						largePeak: large.peak,
@@ -335,11 +342,11 @@ export function binaryMarkdown(result: BinaryResult): string {
 	const rows = CONTENDERS.map((c) => {
 		const m = result.medians[c];
 		const s = result.samples[c];
-		return `| ${LABELS[c]} | ${fmt(mb(m.smallPeak))} | ${fmt(mb(m.largePeak))} | **${fmt(mb(m.growth))}** | ${fmtS(m.processWallMs)} | ${c === 'curl' ? 'n/a' : fmtS(m.nodeMs)} | ${list(s.map((x) => mb(x.growth)), (n) => fmt(n, 0))} | ${list(s.map((x) => x.largeProcessWallMs), (n) => (n / 1000).toFixed(2))} |`;
+		return `| ${LABELS[c]} | ${fmt(mb(m.smallPeak))} | ${fmt(mb(m.largePeak))} | **${fmt(mb(m.growth))}** | ${fmtS(m.processWallMs)} | ${isOutside(c) ? 'n/a' : fmtS(m.nodeMs)} | ${list(s.map((x) => mb(x.growth)), (n) => fmt(n, 0))} | ${list(s.map((x) => x.largeProcessWallMs), (n) => (n / 1000).toFixed(2))} |`;
 	});
 	const ours = result.medians.package;
 	const ratio = (c: Contender, key: 'processWallMs' | 'nodeMs' | 'growth') =>
-		c === 'curl' && key !== 'processWallMs' ? 'n/a' : fmtX(ours[key] / result.medians[c][key]);
+		(c === 'curl' && key === 'growth') || (isOutside(c) && key === 'nodeMs') ? 'n/a' : fmtX(ours[key] / result.medians[c][key]);
 	return [
 		`### 1. A ${fmt(mb(result.largeBytes), 0)} MiB MP4 into binary data`,
 		'',
@@ -353,7 +360,7 @@ export function binaryMarkdown(result: BinaryResult): string {
 		'',
 		'| vs | growth | wall | node time |',
 		'| --- | ---: | ---: | ---: |',
-		...(['httpRequest', 'buffering', 'curl'] as Contender[]).map(
+		...(['httpRequest', 'buffering', 'nodeAlone', 'curl'] as Contender[]).map(
 			(c) => `| ${LABELS[c]} | ${ratio(c, 'growth')} | ${ratio(c, 'processWallMs')} | ${ratio(c, 'nodeMs')} |`,
 		),
 		'',
