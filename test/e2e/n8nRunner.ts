@@ -20,7 +20,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,7 +38,18 @@ import type {
 	IWorkflowSettings,
 } from 'n8n-workflow';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The repository root, also when this file runs compiled from build/ (`npm run demo`), where
+ * a copy of package.json may lie too: the first folder up that holds scripts/with-node.sh.
+ */
+function findRepoRoot(): string {
+	for (let dir = __dirname; ; dir = path.dirname(dir)) {
+		if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'scripts', 'with-node.sh'))) return dir;
+		if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', '..');
+	}
+}
+
+export const REPO_ROOT = findRepoRoot();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const PACKAGE_JSON = require(path.join(REPO_ROOT, 'package.json')) as {
 	name: string;
@@ -78,6 +89,11 @@ export interface N8nHome {
 	install: N8nInstall;
 	/** Environment every n8n command of this home runs with. */
 	env: NodeJS.ProcessEnv;
+	/**
+	 * Working directory of every n8n process of this home (default: `dir`). n8n resolves relative
+	 * file paths (Read/Write Files from Disk) against it, and loads a `.env` file from it.
+	 */
+	cwd: string;
 	/** Removes the folder (stop any running n8n first). */
 	cleanup(): Promise<void>;
 }
@@ -164,13 +180,20 @@ export async function createN8nHome(
 		env?: NodeJS.ProcessEnv;
 		/** The package folder to install (with package.json and dist/). Default: this repository. */
 		packageDir?: string;
+		/** Working directory of the n8n processes (default: the home folder itself). */
+		cwd?: string;
+		/** Use this (existing or new) folder instead of a fresh temporary one; it is not removed by cleanup(). */
+		dir?: string;
 	} = {},
 ): Promise<N8nHome> {
 	const installation = provisionN8n();
-	const dir = await mkdtemp(path.join(tmpdir(), 'ta-n8n-home-'));
+	const keep = options.dir !== undefined;
+	const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'ta-n8n-home-')));
 	const nodesDir = path.join(dir, '.n8n', 'nodes');
 	mkdirSync(path.join(nodesDir, 'node_modules'), { recursive: true });
-	symlinkSync(options.packageDir ?? REPO_ROOT, path.join(nodesDir, 'node_modules', PACKAGE_NAME), 'dir');
+	const link = path.join(nodesDir, 'node_modules', PACKAGE_NAME);
+	rmSync(link, { force: true });
+	symlinkSync(options.packageDir ?? REPO_ROOT, link, 'dir');
 	writeFileSync(
 		path.join(nodesDir, 'package.json'),
 		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: PACKAGE_JSON.version } }, null, 2),
@@ -179,7 +202,10 @@ export async function createN8nHome(
 		dir,
 		install: installation,
 		env: { ...baseEnv(installation, dir), ...options.env },
-		cleanup: async () => await rm(dir, { recursive: true, force: true }),
+		cwd: options.cwd ?? dir,
+		cleanup: async () => {
+			if (!keep) await rm(dir, { recursive: true, force: true });
+		},
 	};
 	let imported = false;
 	try {
@@ -222,9 +248,23 @@ process.once('exit', () => {
 	for (const child of running) killGroup(child, 'SIGKILL');
 });
 
+/**
+ * Stops every n8n process this process started (SIGTERM to each group, SIGKILL after
+ * `graceMs`), e.g. on Ctrl+C. Resolves when they are gone.
+ */
+export async function stopAllN8n(graceMs = 5000): Promise<void> {
+	const children = [...running];
+	for (const child of children) killGroup(child, 'SIGTERM');
+	const deadline = Date.now() + graceMs;
+	while (children.some((child) => child.pid !== undefined && groupAlive(child.pid)) && Date.now() < deadline) {
+		await new Promise((resolve) => setTimeout(resolve, 100));
+	}
+	for (const child of children) killGroup(child, 'SIGKILL');
+}
+
 function spawnN8n(home: N8nHome, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
 	const child = spawn(path.join(home.install.nodeBinDir, 'node'), [home.install.n8nBin, ...args], {
-		cwd: home.dir, // n8n loads a `.env` from its working directory
+		cwd: home.cwd, // n8n loads a `.env` from its working directory and resolves relative paths against it
 		env: { ...home.env, ...extraEnv },
 		detached: true, // own process group, so task runners die with it
 		stdio: ['ignore', 'pipe', 'pipe'],
@@ -337,12 +377,20 @@ export interface ExecuteResult {
 export async function executeWorkflow(
 	home: N8nHome,
 	workflowId: string,
-	options: { timeoutMs?: number } = {},
+	options: {
+		timeoutMs?: number;
+		/**
+		 * Extra environment, e.g. `WEBHOOK_URL` of a running `n8n start` of the same home: then
+		 * `$execution.resumeUrl` points at it, and a Wait node's execution (left `waiting` by
+		 * this command) is resumed there.
+		 */
+		env?: NodeJS.ProcessEnv;
+	} = {},
 ): Promise<ExecuteResult> {
 	const result = await runN8nCli(home, ['execute', `--id=${workflowId}`, '--rawOutput'], {
 		timeoutMs: options.timeoutMs ?? 180_000,
 		// its own broker port, so it can run beside an `n8n start`
-		env: { N8N_RUNNERS_BROKER_PORT: String(await freePort()) },
+		env: { ...options.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) },
 	});
 	const raw = `${result.stdout}${result.stderr}`;
 	const run = extractRunJson(result.stdout) ?? extractRunJson(raw);
@@ -413,19 +461,29 @@ export interface RunningN8n {
 	stop(): Promise<void>;
 }
 
-/** Answers 204 to a CORS preflight once the published workflow's webhook is registered. */
+/** What `n8n start` prints once the editor, REST API, webhooks and published workflows are up. */
+const STARTED_LINE = 'Editor is now accessible via';
+
+/**
+ * A CORS preflight for the webhook's method answers 204 once the published workflow's webhook
+ * is registered (404/500 while n8n is still starting). The method is not known here: GET or
+ * POST will do.
+ */
 async function webhookIsLive(url: string): Promise<boolean> {
-	try {
-		const response = await fetch(url, {
-			method: 'OPTIONS',
-			headers: { Origin: 'http://127.0.0.1', 'Access-Control-Request-Method': 'GET' },
-			signal: AbortSignal.timeout(2000),
-		});
-		await response.arrayBuffer();
-		return response.status === 204;
-	} catch {
-		return false;
+	for (const method of ['POST', 'GET']) {
+		try {
+			const response = await fetch(url, {
+				method: 'OPTIONS',
+				headers: { Origin: 'http://127.0.0.1', 'Access-Control-Request-Method': method },
+				signal: AbortSignal.timeout(2000),
+			});
+			await response.arrayBuffer();
+			if (response.status === 204) return true;
+		} catch {
+			// not listening yet
+		}
 	}
+	return false;
 }
 
 /**
@@ -434,22 +492,41 @@ async function webhookIsLive(url: string): Promise<boolean> {
  */
 export async function startN8n(
 	home: N8nHome,
-	options: { port?: number; publish?: string[]; waitForWebhook?: string; timeoutMs?: number } = {},
+	options: {
+		port?: number;
+		publish?: string[];
+		waitForWebhook?: string;
+		timeoutMs?: number;
+		/** Host name in the editor and webhook URLs (default 127.0.0.1; `npm run dev` uses localhost). */
+		host?: string;
+		/** Address to listen on (default 127.0.0.1). */
+		listenAddress?: string;
+		env?: NodeJS.ProcessEnv;
+		/** Called with each chunk n8n prints (e.g. to pass it through). */
+		onOutput?: (chunk: string) => void;
+	} = {},
 ): Promise<RunningN8n> {
 	for (const id of options.publish ?? []) await runChecked(home, ['publish:workflow', `--id=${id}`]);
 
 	const port = options.port ?? (await freePort());
-	const baseUrl = `http://127.0.0.1:${port}`;
+	const host = options.host ?? '127.0.0.1';
+	const baseUrl = `http://${host}:${port}`;
 	const child = spawnN8n(home, ['start'], {
 		N8N_PORT: String(port),
-		N8N_LISTEN_ADDRESS: '127.0.0.1',
-		N8N_HOST: '127.0.0.1',
+		N8N_LISTEN_ADDRESS: options.listenAddress ?? '127.0.0.1',
+		N8N_HOST: host,
 		WEBHOOK_URL: `${baseUrl}/`,
+		N8N_EDITOR_BASE_URL: `${baseUrl}/`,
 		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		...options.env,
 	});
 	let output = '';
-	child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-	child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+	const collect = (chunk: string) => {
+		output += chunk;
+		options.onOutput?.(chunk);
+	};
+	child.stdout?.setEncoding('utf8').on('data', collect);
+	child.stderr?.setEncoding('utf8').on('data', collect);
 	const exited = new Promise<void>((resolve) => {
 		if (child.exitCode !== null || child.signalCode !== null) resolve();
 		else child.once('exit', () => resolve());
@@ -471,22 +548,28 @@ export async function startN8n(
 		}
 	};
 
-	const probeUrl = options.waitForWebhook ? `${baseUrl}/webhook/${options.waitForWebhook}` : `${baseUrl}/healthz`;
+	// `/healthz` answers before the routes (webhooks, waiting webhooks, REST) are mounted and the
+	// published workflows activated; n8n prints this line once all of that is done.
+	const listen = options.listenAddress ?? '127.0.0.1';
+	const probeBase = ['127.0.0.1', '0.0.0.0', '::'].includes(listen) ? `http://127.0.0.1:${port}` : baseUrl;
+	const probeUrl = options.waitForWebhook ? `${probeBase}/webhook/${options.waitForWebhook}` : `${probeBase}/healthz`;
 	const deadline = Date.now() + (options.timeoutMs ?? 120_000);
 	let exitedEarly = false;
 	void exited.then(() => (exitedEarly = true));
 	for (;;) {
-		const ready = options.waitForWebhook
-			? await webhookIsLive(probeUrl)
-			: await fetch(probeUrl)
-					.then(async (response) => (await response.arrayBuffer(), response.ok))
-					.catch(() => false);
+		const started = output.includes(STARTED_LINE);
+		const ready =
+			started &&
+			(options.waitForWebhook
+				? await webhookIsLive(probeUrl)
+				: await fetch(probeUrl)
+						.then(async (response) => (await response.arrayBuffer(), response.ok))
+						.catch(() => false));
 		if (ready) break;
 		if (exitedEarly || Date.now() > deadline) {
+			const why = exitedEarly ? 'exited' : `was not ready within ${options.timeoutMs ?? 120_000} ms`;
 			await stop();
-			throw new Error(
-				`n8n start ${exitedEarly ? 'exited' : 'was not ready'} (waiting for ${probeUrl}):\n${tail(output)}`,
-			);
+			throw new Error(`n8n start ${why} (waiting for ${started ? probeUrl : `"${STARTED_LINE}"`}):\n${tail(output)}`);
 		}
 		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
@@ -574,5 +657,41 @@ export function getExecution(home: N8nHome, executionId: number): (ExecutionRow 
 		return { ...row, data: unflatten(JSON.parse(stored.data) as unknown[]) as IRun['data'] };
 	} finally {
 		db.close();
+	}
+}
+
+/** Statuses after which an execution does not change any more. */
+export const FINAL_STATUSES: readonly ExecutionStatus[] = ['success', 'error', 'crashed', 'canceled'];
+
+/**
+ * Polls n8n's database until an execution matching `filter` (of `workflowId`, with an id above
+ * `afterId`, or exactly `executionId`) has reached a final status, and returns it with its run
+ * data. Throws after `timeoutMs` naming the status it was left in.
+ */
+export async function waitForExecution(
+	home: N8nHome,
+	filter: { workflowId?: string; executionId?: number; afterId?: number },
+	timeoutMs = 60_000,
+): Promise<ExecutionRow & { data: IRun['data'] }> {
+	const deadline = Date.now() + timeoutMs;
+	let last: ExecutionRow | undefined;
+	for (;;) {
+		const rows = listExecutions(home, { workflowId: filter.workflowId }).filter(
+			(row) =>
+				(filter.executionId === undefined || row.id === filter.executionId) &&
+				(filter.afterId === undefined || row.id > filter.afterId),
+		);
+		last = rows.at(-1);
+		if (last && FINAL_STATUSES.includes(last.status)) {
+			const stored = getExecution(home, last.id);
+			if (stored) return stored;
+		}
+		if (Date.now() > deadline) {
+			throw new Error(
+				`No finished execution of ${JSON.stringify(filter)} within ${timeoutMs} ms` +
+					(last ? ` (execution ${last.id} is "${last.status}")` : ' (none was started)'),
+			);
+		}
+		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
 }
