@@ -82,6 +82,7 @@ export interface BinarySample {
 	largeRunWallMs: number;
 	/** The node alone (n8n's executionTime), ms; outside n8n: the process wall. */
 	largeNodeMs: number;
+	smallNodeMs: number;
 }
 
 export interface BinaryResult {
@@ -89,7 +90,7 @@ export interface BinaryResult {
 	smallBytes: number;
 	rounds: number;
 	samples: Record<Contender, BinarySample[]>;
-	medians: Record<Contender, { growth: number; smallPeak: number; largePeak: number; processWallMs: number; runWallMs: number; nodeMs: number; smallProcessWallMs: number }>;
+	medians: Record<Contender, { growth: number; smallPeak: number; largePeak: number; processWallMs: number; runWallMs: number; nodeMs: number; smallProcessWallMs: number; smallNodeMs: number }>;
 	targets: Array<{ name: string; value: string; met: boolean }>;
 }
 
@@ -270,6 +271,7 @@ export async function runBinaryBenchmark(emulator: Emulator, options: BenchOptio
 						largeProcessWallMs: large.wallMs,
 						largeRunWallMs: large.wallMs,
 						largeNodeMs: large.wallMs,
+						smallNodeMs: small.wallMs,
 					});
 				} else {
 					setSize(undefined);
@@ -286,11 +288,12 @@ export async function runBinaryBenchmark(emulator: Emulator, options: BenchOptio
 						largeProcessWallMs: large.processWallMs,
 						largeRunWallMs: large.runWallMs,
 						largeNodeMs: nodeTimeMs(large, NODE_NAME[contender]),
+						smallNodeMs: nodeTimeMs(small, NODE_NAME[contender]),
 					});
 				}
 				const s = samples[contender][samples[contender].length - 1];
 				options.log(
-					`binary round ${round + 1}/${options.repeats} ${contender}: peak ${fmt(mb(s.smallPeak))} -> ${fmt(mb(s.largePeak))} MiB (growth ${fmt(mb(s.growth))}), wall ${fmtS(s.largeProcessWallMs)}, node ${fmtS(s.largeNodeMs)}`,
+					`binary round ${round + 1}/${options.repeats} ${contender}: peak ${fmt(mb(s.smallPeak))} -> ${fmt(mb(s.largePeak))} MiB (growth ${fmt(mb(s.growth))}), wall ${fmtS(s.smallProcessWallMs)} -> ${fmtS(s.largeProcessWallMs)}, node ${fmtS(s.smallNodeMs)} -> ${fmtS(s.largeNodeMs)}`,
 				);
 			}
 		}
@@ -312,6 +315,7 @@ export async function runBinaryBenchmark(emulator: Emulator, options: BenchOptio
 				smallProcessWallMs: median(samples[c].map((s) => s.smallProcessWallMs)),
 				runWallMs: median(samples[c].map((s) => s.largeRunWallMs)),
 				nodeMs: median(samples[c].map((s) => s.largeNodeMs)),
+				smallNodeMs: median(samples[c].map((s) => s.smallNodeMs)),
 			},
 		]),
 	) as BinaryResult['medians'];
@@ -342,7 +346,7 @@ export function binaryMarkdown(result: BinaryResult): string {
 	const rows = CONTENDERS.map((c) => {
 		const m = result.medians[c];
 		const s = result.samples[c];
-		return `| ${LABELS[c]} | ${fmt(mb(m.smallPeak))} | ${fmt(mb(m.largePeak))} | **${fmt(mb(m.growth))}** | ${fmtS(m.processWallMs)} | ${isOutside(c) ? 'n/a' : fmtS(m.nodeMs)} | ${list(s.map((x) => mb(x.growth)), (n) => fmt(n, 0))} | ${list(s.map((x) => x.largeProcessWallMs), (n) => (n / 1000).toFixed(2))} |`;
+		return `| ${LABELS[c]} | ${fmt(mb(m.smallPeak))} | ${fmt(mb(m.largePeak))} | **${fmt(mb(m.growth))}** | ${fmtS(m.processWallMs)} | ${isOutside(c) ? 'n/a' : fmtS(m.nodeMs)} | ${fmtS(m.smallProcessWallMs)} | ${isOutside(c) ? 'n/a' : fmtS(m.smallNodeMs)} | ${list(s.map((x) => mb(x.growth)), (n) => fmt(n, 0))} | ${list(s.map((x) => x.largeProcessWallMs), (n) => (n / 1000).toFixed(2))} |`;
 	});
 	const ours = result.medians.package;
 	const ratio = (c: Contender, key: 'processWallMs' | 'nodeMs' | 'growth') =>
@@ -352,8 +356,8 @@ export function binaryMarkdown(result: BinaryResult): string {
 		'',
 		`Body: \`POST /inference?stream=true\` on the AvatarTalk stand-in, ${result.largeBytes.toLocaleString('en-US')} bytes (a valid MP4 padded with a \`free\` box), streamed from loopback. Small run: the same workflow with the emulator's smallest MP4 (${result.smallBytes.toLocaleString('en-US')} bytes, the committed fixture). Peak RSS: the n8n process's maximum resident set (kernel max RSS via \`/usr/bin/time\`; \`n8n execute\` runs the workflow in that process, task runners off). Wall: the whole \`n8n execute\` process (about 2-3 s of it is n8n start-up); node: the node's own execution time as n8n records it. Medians of ${result.rounds} rounds, contenders rotated each round.`,
 		'',
-		'| contender | peak RSS, small run (MiB) | peak RSS, large run (MiB) | growth (MiB) | wall | node | growth per round (MiB) | wall per round (s) |',
-		'| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+		'| contender | peak RSS, small run (MiB) | peak RSS, large run (MiB) | growth (MiB) | wall | node | wall, small run | node, small run | growth per round (MiB) | wall per round (s) |',
+		'| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
 		...rows,
 		'',
 		'Ratios of this package to each contender (lower is better):',

@@ -2,10 +2,10 @@
  * `npm run bench` (all three) and `npm run bench:<name>` (one): builds the package when needed,
  * provisions real n8n through the e2e runner, starts the emulator in this process, runs the
  * benchmarks and writes test/bench/results.md (a full run of all three also refreshes the
- * README's Performance section). `--quick` uses small sizes and one round (for development;
+ * README's Performance section, see readme.ts). `--quick` uses small sizes and one round (for development;
  * its results go to test/bench/tmp/results-quick.md instead).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { ensureBuilt, provisionN8n } from '../e2e/n8nRunner';
@@ -18,6 +18,7 @@ import { batchWaitMarkdown, runBatchWaitBenchmark } from './batchWait';
 import type { WaitResult } from './batchWait';
 import type { MachineInfo } from './lib';
 import { BENCH_DIR, REPO_ROOT, TMP_DIR, loadavg1, machineInfo, parseOptions } from './lib';
+import { performanceSection, updateReadme } from './readme';
 
 const NAMES = ['binary', 'batch-wait', 'batch-inference'] as const;
 type Name = (typeof NAMES)[number];
@@ -66,6 +67,19 @@ export async function main(argv: string[]): Promise<number> {
 	const file = options.quick ? path.join(TMP_DIR, 'results-quick.md') : path.join(BENCH_DIR, 'results.md');
 	writeFileSync(file, markdown);
 	options.log(`results written to ${path.relative(REPO_ROOT, file)}`);
+	if (results.binary && results.batchWait && results.batchInference) {
+		const section = performanceSection({
+			machine,
+			binary: results.binary,
+			batchWait: results.batchWait,
+			batchInference: results.batchInference,
+		});
+		if (options.quick) writeFileSync(path.join(TMP_DIR, 'readme-section-quick.md'), section);
+		else {
+			updateReadme(section);
+			options.log('README.md: Performance section refreshed');
+		}
+	}
 	console.log(`\n${markdown}`);
 	return 0;
 }
@@ -88,9 +102,4 @@ export function resultsMarkdown(results: Results): string {
 	if (results.batchWait) parts.push(batchWaitMarkdown(results.batchWait));
 	if (results.batchInference) parts.push(batchInferenceMarkdown(results.batchInference));
 	return parts.join('\n');
-}
-
-// a full run of everything may also refresh the README (see updateReadme in a later step)
-export function readmeExists(): boolean {
-	return readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8').length > 0;
 }

@@ -1,0 +1,93 @@
+/**
+ * The README's "Performance" section, generated from a full `npm run bench` so that its numbers
+ * are always those of test/bench/results.md. Only the text between
+ * `<!-- section:performance -->` and `<!-- /section:performance -->` is replaced (inserted just
+ * before `<!-- section:limits -->` the first time).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { InferenceResult } from './batchInference';
+import type { WaitResult } from './batchWait';
+import type { BinaryResult } from './binary';
+import type { MachineInfo } from './lib';
+import { REPO_ROOT, fmt, fmtS, fmtX, mb } from './lib';
+
+const OPEN = '<!-- section:performance -->';
+const CLOSE = '<!-- /section:performance -->';
+const BEFORE = '<!-- section:limits -->';
+
+export interface FullResults {
+	machine: MachineInfo;
+	binary: BinaryResult;
+	batchWait: WaitResult;
+	batchInference: InferenceResult;
+}
+
+const yes = (met: boolean) => (met ? 'met' : '**not met**');
+
+export function performanceSection(r: FullResults): string {
+	const b = r.binary.medians;
+	const w = r.batchWait.scenarios[0].medians;
+	const limited = r.batchWait.scenarios[1];
+	const i = r.batchInference.medians;
+	const bt = r.binary.targets;
+	const wt = r.batchWait.targets;
+	const it = r.batchInference.targets;
+	const size = `${fmt(mb(r.binary.largeBytes), 0)} MiB`;
+	const wc = r.batchWait.config;
+	const ic = r.batchInference.config;
+	const loopOk = limited.samples.loop.filter((s) => s.ok).length;
+	const loop429 = Math.max(...limited.samples.loop.map((s) => s.rateLimited));
+	const m = r.machine;
+
+	const lines = [
+		'## Performance',
+		'',
+		`Measured side by side in real n8n ${m.n8nVersion} (headless \`n8n execute\`, Node ${m.node}) against this repository's emulator on ${m.date.slice(0, 10)}, on ${m.cpus} CPUs (${m.cpuModel}) with ${m.ramGb} GB RAM. Medians of ${r.binary.rounds} alternating rounds; every table, per-round value and method is in [test/bench/results.md](test/bench/results.md). Run them yourself with \`npm run bench\` (about 15 minutes; it provisions n8n the first time).`,
+		'',
+		`**A ${size} MP4 into binary data** (AvatarTalk, Generate Inference, mode Stream Video). Peak RSS of the n8n process, growth over a run of the same workflow with a 44 kB video:`,
+		'',
+		'| how the video is fetched | RSS growth | wall (n8n execute) | node time |',
+		'| --- | ---: | ---: | ---: |',
+		`| This package (streamed into binary data) | **${fmt(mb(b.package.growth), 0)} MiB** | ${fmtS(b.package.processWallMs, 1)} | ${fmtS(b.package.nodeMs, 1)} |`,
+		`| Built-in HTTP Request node, response format File | ${fmt(mb(b.httpRequest.growth), 0)} MiB | ${fmtS(b.httpRequest.processWallMs, 1)} | ${fmtS(b.httpRequest.nodeMs, 1)} |`,
+		`| Whole body in memory, as the vendor's own node does (a model of it) | ${fmt(mb(b.buffering.growth), 0)} MiB | ${fmtS(b.buffering.processWallMs, 1)} | ${fmtS(b.buffering.nodeMs, 1)} |`,
+		`| For reference: Node.js alone streaming to a file, no n8n | ${fmt(mb(b.nodeAlone.growth), 0)} MiB | ${fmtS(b.nodeAlone.processWallMs, 1)} | |`,
+		`| For reference: \`curl -o\` | ${fmt(mb(b.curl.growth), 0)} MiB | ${fmtS(b.curl.processWallMs, 1)} | |`,
+		'',
+		`- Memory: ${fmtX(b.package.growth / b.httpRequest.growth)} the HTTP Request node's growth and ${fmtX(b.package.growth / b.buffering.growth)} the buffering download's. Target "at most 48 MB": ${yes(bt[0].met)} (${bt[0].value}); target "not above the HTTP Request node": ${yes(bt[1].met)}.`,
+		`- Speed: ${fmtX(b.package.processWallMs / b.httpRequest.processWallMs)} the HTTP Request node's wall time (${fmtX(b.package.nodeMs / b.httpRequest.nodeMs)} its node time). Target "at most 0.9x": ${yes(bt[2].met)}.`,
+		'',
+		`**Batch wait**: ${wc.jobs} MultiTalk jobs of ${wc.jobMs / 1000} s, ${wc.concurrent} running at once, polled every ${wc.intervalS} s, every video downloaded. Ideal: ${fmtS(r.batchWait.idealMs, 0)} (two waves).`,
+		'',
+		'| | run wall | vs ideal | `GET /jobs/{id}` per job (max) | MultiTalk requests |',
+		'| --- | ---: | ---: | ---: | ---: |',
+		`| This package: Submit and Wait, Max Concurrent Jobs ${wc.concurrent} | **${fmtS(w.package.runWallMs, 1)}** | ${fmtX(w.package.runWallMs / r.batchWait.idealMs)} | ${fmt(w.package.maxPollsPerJob, 0)} | ${fmt(w.package.totalRequests, 0)} |`,
+		`| HTTP Request + Wait + IF loop (built-in nodes) | ${fmtS(w.loop.runWallMs, 1)} | ${fmtX(w.loop.runWallMs / r.batchWait.idealMs)} | ${fmt(w.loop.maxPollsPerJob, 0)} | ${fmt(w.loop.totalRequests, 0)} |`,
+		'',
+		`- Targets: wall at most 1.3x the ideal: ${yes(wt[0].met)} (${wt[0].value}); at least 5x faster than the loop: ${yes(wt[1].met)} (${wt[1].value}); polls per job at most ${fmt(r.batchWait.pollBound, 0)}: ${yes(wt[2].met)} (${wt[2].value}).`,
+		`- Under MultiTalk's documented limit of 100 requests per minute, the loop completed ${loopOk} of ${limited.samples.loop.length} runs${loop429 ? ` (up to ${loop429} requests refused with 429 in a run)` : ''}; this package completed ${limited.samples.package.filter((s) => s.ok).length} of ${limited.samples.package.length}.`,
+		'',
+		`**Batch inference**: ${ic.items} AvatarTalk inferences taking ${ic.latencyMs / 1000} s each: Options > Items in Parallel = ${ic.parallel} took **${fmtS(i.parallel.runWallMs, 1)}**, one at a time ${fmtS(i.sequential.runWallMs, 1)}: **${fmtX(i.sequential.runWallMs / i.parallel.runWallMs)} faster** (target at least 4x: ${yes(it[0].met)}).`,
+		'',
+	];
+	return lines.join('\n');
+}
+
+/** Replaces (or inserts) the Performance section of README.md. */
+export function updateReadme(section: string): void {
+	const file = path.join(REPO_ROOT, 'README.md');
+	const readme = readFileSync(file, 'utf8');
+	const block = `${OPEN}\n${section.trimEnd()}\n${CLOSE}`;
+	let next: string;
+	const start = readme.indexOf(OPEN);
+	const end = readme.indexOf(CLOSE);
+	if (start !== -1 && end > start) next = readme.slice(0, start) + block + readme.slice(end + CLOSE.length);
+	else {
+		const at = readme.indexOf(BEFORE);
+		if (at === -1) throw new Error(`README.md has no ${BEFORE} marker to put the Performance section before`);
+		next = `${readme.slice(0, at)}${block}\n\n${readme.slice(at)}`;
+	}
+	writeFileSync(file, next);
+}
