@@ -108,6 +108,7 @@ async function main(): Promise<number> {
 			if (stopping) break;
 			log(`Running ${example.slug} (${example.workflow.name}) ...`);
 			const run = await session.run(example);
+			for (const note of run.notes) log(`note: ${note}`);
 			const { rows: exampleRows, ok, problems } = describeRun(run);
 			rows.push(...exampleRows);
 			if (!ok) failures.push(`${example.slug}: ${problems.join('; ')}`);

@@ -29,7 +29,7 @@ import { startEmulator } from '../emulator/server';
 import type { ServiceName } from '../emulator/types';
 import { SERVICE_NAMES } from '../emulator/types';
 import { expectFragmentedMp4, expectMp4, inspectMp4 } from '../helpers/mp4';
-import type { CredentialFixture, N8nHome, RunningN8n, WorkflowFixture } from './n8nRunner';
+import type { CredentialFixture, ExecuteResult, N8nHome, RunningN8n, WorkflowFixture } from './n8nRunner';
 import {
 	REPO_ROOT,
 	createN8nHome,
@@ -228,6 +228,10 @@ export function mediaProblem(data: Buffer, kind: MediaKind): string | undefined 
 
 // ---- running -------------------------------------------------------------------------------
 
+function tail(text: string, lines = 25): string {
+	return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
 export interface WrittenFile {
 	/** The Read/Write Files node that wrote it. */
 	node: string;
@@ -250,6 +254,8 @@ export interface ExampleRun {
 	files: WrittenFile[];
 	/** Everything n8n printed for this run (`execute` and `resume`). */
 	output: string;
+	/** What went wrong on the way but was recovered from (a retried start-up, say). */
+	notes: string[];
 	items(nodeName: string): INodeExecutionData[];
 	json(nodeName: string): IDataObject[];
 }
@@ -334,50 +340,77 @@ export class ExamplesSession {
 		return this.n8nStarting ? await this.n8nStarting : undefined;
 	}
 
+	private lastExecutionId(example: Example): number {
+		return listExecutions(this.home, { workflowId: example.workflow.id }).at(-1)?.id ?? 0;
+	}
+
+	/**
+	 * `n8n execute`, run once more when n8n failed before it started the workflow (no run
+	 * printed and no execution stored, e.g. a port taken at start-up): nothing ran, so nothing
+	 * is repeated. The first attempt's output is kept in `notes`.
+	 */
+	private async execute(example: Example, env: NodeJS.ProcessEnv, notes: string[]): Promise<ExecuteResult> {
+		const timeoutMs = this.options.timeoutMs ?? 180_000;
+		for (let attempt = 1; ; attempt++) {
+			const before = this.lastExecutionId(example);
+			const result = await executeWorkflow(this.home, example.workflow.id, { timeoutMs, env });
+			if (result.status !== 'unknown' || this.lastExecutionId(example) > before || attempt === 2) return result;
+			notes.push(`n8n execute stopped before running the workflow (exit code ${result.exitCode}); retried. Its last lines:\n${tail(result.raw)}`);
+		}
+	}
+
 	async run(example: Example): Promise<ExampleRun> {
 		const started = Date.now();
 		const timeoutMs = this.options.timeoutMs ?? 180_000;
+		const notes: string[] = [];
 		let status = 'unknown';
 		let error: string | undefined;
 		let runData: IRunData = {};
 		let output = '';
 		try {
+			const before = this.lastExecutionId(example);
+			let fromDatabase = true;
+			let waitMs = timeoutMs;
 			if (example.kind === 'execute') {
-				const result = await executeWorkflow(this.home, example.workflow.id, { timeoutMs });
-				({ status, runData } = result);
+				const result = await this.execute(example, {}, notes);
 				output = result.raw;
-				if (result.error) error = `${result.error.nodeName ?? '?'}: ${result.error.message}${result.error.description ? ` (${result.error.description})` : ''}`;
-				else if (status === 'unknown') {
-					error = `n8n execute printed no run (exit code ${result.exitCode}); its last lines:\n${result.raw.split('\n').slice(-25).join('\n')}`;
+				if (result.status !== 'unknown') {
+					fromDatabase = false;
+					({ status, runData } = result);
+					if (result.error) error = `${result.error.nodeName ?? '?'}: ${result.error.message}${result.error.description ? ` (${result.error.description})` : ''}`;
+				} else {
+					// the run JSON could not be read from n8n's output: read what n8n stored
+					notes.push(`n8n execute printed no run (exit code ${result.exitCode}); read from the database. Its last lines:\n${tail(result.raw)}`);
+					waitMs = 15_000;
 				}
 			} else {
 				const n8n = await this.startServer();
-				const before = listExecutions(this.home, { workflowId: example.workflow.id }).at(-1)?.id ?? 0;
 				if (example.kind === 'resume') {
-					const result = await executeWorkflow(this.home, example.workflow.id, { timeoutMs, env: { WEBHOOK_URL: `${n8n.baseUrl}/` } });
+					const result = await this.execute(example, { WEBHOOK_URL: `${n8n.baseUrl}/` }, notes);
 					output = result.raw;
-					if (result.status !== 'waiting') {
+					if (result.status !== 'waiting' && result.status !== 'unknown') {
 						({ status, runData } = result);
 						throw new Error(
 							`expected the execution to wait for its webhook, but it ended "${result.status}"` +
-								(result.error
-									? `: ${result.error.nodeName}: ${result.error.message}`
-									: ` (n8n execute exit code ${result.exitCode}; its last lines:\n${result.raw.split('\n').slice(-25).join('\n')})`),
+								(result.error ? `: ${result.error.nodeName}: ${result.error.message}` : ''),
 						);
 					}
+					if (result.status === 'unknown') notes.push(`n8n execute printed no run (exit code ${result.exitCode}); its last lines:\n${tail(result.raw)}`);
 				} else {
 					const starter = TRIGGER_STARTERS[example.startNode.type];
 					if (!starter) throw new Error(`no way to set off a "${example.startNode.type}" trigger (add one to TRIGGER_STARTERS)`);
 					await starter({ emulator: this.emulator, node: example.startNode, productionUrl: n8n.webhookUrl(triggerWebhookPath(example.startNode)) });
 				}
-				const execution = await waitForExecution(this.home, { workflowId: example.workflow.id, afterId: before }, timeoutMs);
+			}
+			if (fromDatabase) {
+				const execution = await waitForExecution(this.home, { workflowId: example.workflow.id, afterId: before }, waitMs);
 				status = execution.status;
 				runData = execution.data.resultData.runData;
 				const stored = execution.data.resultData.error as { message?: string; node?: { name?: string } } | undefined;
 				if (stored) error = `${stored.node?.name ?? execution.data.resultData.lastNodeExecuted ?? '?'}: ${stored.message}`;
 			}
 		} catch (caught) {
-			error = (caught as Error).message;
+			error = [(caught as Error).message, ...notes].join('\n');
 			if (status === 'unknown' || status === 'success') status = 'error';
 		}
 		const items = (nodeName: string) => {
@@ -392,6 +425,7 @@ export class ExamplesSession {
 			runData,
 			files: this.writtenFiles(example, runData),
 			output,
+			notes,
 			items,
 			json: (nodeName) => items(nodeName).map((item) => item.json),
 		};
