@@ -79,33 +79,35 @@ function clearOldOutputs(outputDir: string, slugs: string[]): void {
 	}
 }
 
+/** Set by Ctrl+C (or SIGTERM): the run stops, the handler cleans up and exits. */
+let interrupted = false;
+let session: ExamplesSession | undefined;
+let mainDone: Promise<unknown> = Promise.resolve();
+
+function onSignal(signal: NodeJS.Signals): void {
+	if (interrupted) return;
+	interrupted = true;
+	console.log(`\n${signal}: stopping n8n and the emulator ...`);
+	void (async () => {
+		await stopAllN8n(); // what main() waits for fails at once
+		await Promise.race([mainDone, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+		await session?.close().catch(() => undefined);
+		process.exit(130);
+	})();
+}
+
 async function main(): Promise<number> {
 	const examples = runOrder(loadExamples());
 	const outputDir = path.join(REPO_ROOT, OUTPUT_DIR_NAME);
 	console.log(`Talking-avatar demo: ${examples.length} example workflows in real n8n, against the built-in emulator.\n`);
 	clearOldOutputs(outputDir, examples.map((example) => example.slug));
 
-	let session: ExamplesSession | undefined;
-	let stopping = false;
-	const onSignal = (signal: NodeJS.Signals) => {
-		if (stopping) return;
-		stopping = true;
-		console.log(`\n${signal}: stopping n8n and the emulator ...`);
-		void (async () => {
-			await stopAllN8n();
-			await session?.close().catch(() => undefined);
-			process.exit(130);
-		})();
-	};
-	process.on('SIGINT', onSignal);
-	process.on('SIGTERM', onSignal);
-
 	const rows: Row[] = [];
 	const failures: string[] = [];
 	try {
 		session = await ExamplesSession.open({ examples, outputRoot: REPO_ROOT, log });
 		for (const example of examples) {
-			if (stopping) break;
+			if (interrupted) break;
 			log(`Running ${example.slug} (${example.workflow.name}) ...`);
 			const run = await session.run(example);
 			for (const note of run.notes) log(`note: ${note}`);
@@ -114,9 +116,9 @@ async function main(): Promise<number> {
 			if (!ok) failures.push(`${example.slug}: ${problems.join('; ')}`);
 		}
 	} finally {
-		if (!stopping) await session?.close();
+		if (!interrupted) await session?.close();
 	}
-	if (stopping) return 130;
+	if (interrupted) return 130;
 	printTable(rows);
 	const written = rows.filter((row) => row.size).length;
 	console.log(`\n${written} files in ${path.relative(process.cwd(), outputDir) || outputDir}/ (MP4s play in any video player).`);
@@ -128,10 +130,17 @@ async function main(): Promise<number> {
 	return 0;
 }
 
-main().then(
-	(code) => process.exit(code),
-	(error: unknown) => {
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+mainDone = main().then(
+	(code) => {
+		if (!interrupted) process.exit(code); // else the signal handler exits once all is closed
+	},
+	async (error: unknown) => {
+		if (interrupted) return;
 		console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-		void stopAllN8n().finally(() => process.exit(1));
+		await stopAllN8n();
+		await session?.close().catch(() => undefined);
+		process.exit(1);
 	},
 );

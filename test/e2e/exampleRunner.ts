@@ -360,6 +360,8 @@ export class ExamplesSession {
 	}
 
 	async run(example: Example): Promise<ExampleRun> {
+		// `n8n start` (once, for the first example that needs it) is not part of the run's time
+		if (example.kind !== 'execute') await this.startServer().catch(() => undefined);
 		const started = Date.now();
 		const timeoutMs = this.options.timeoutMs ?? 180_000;
 		const notes: string[] = [];

@@ -5,6 +5,7 @@
  * (see exampleRunner.ts: `n8n execute`; Wait node resumed by a running `n8n start`; trigger
  * published and set off by its service), then checked against examples-config.ts.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,14 @@ const examples = runOrder(loadExamples());
 const MIME_BY_EXTENSION: Record<string, string> = { '.mp4': 'video/mp4', '.mp3': 'audio/mpeg', '.wav': 'audio/wav' };
 /** Services whose credential sends a Bearer key (the others have none in the emulator set-up). */
 const BEARER_SERVICES = ['avatarTalk', 'multiTalk', 'liveTalking'] as const;
+
+/** Where ffmpeg is installed, every written file is also decoded whole, as a player would. */
+const FFMPEG = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+
+function decodeErrors(file: string): string {
+	const result = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-'], { encoding: 'utf8', timeout: 60_000 });
+	return result.status === 0 ? result.stderr.trim() : `ffmpeg exited with ${result.status}: ${result.stderr.trim()}`;
+}
 
 let session: ExamplesSession;
 let outputRoot: string;
@@ -114,6 +123,7 @@ async function expectWrittenFiles(run: ExampleRun, wanted: ExampleExpectation['f
 		const kind = wanted[file.fileName];
 		expect({ file: file.fileName, kind: mediaKindOf(file.fileName, bytes) }).toEqual({ file: file.fileName, kind });
 		expect({ file: file.fileName, problem: mediaProblem(bytes, kind) }).toEqual({ file: file.fileName, problem: undefined });
+		if (FFMPEG) expect({ file: file.fileName, decodeErrors: decodeErrors(file.absolutePath) }).toEqual({ file: file.fileName, decodeErrors: '' });
 	}
 }
 
