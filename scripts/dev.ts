@@ -187,7 +187,13 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
 	main().catch(async (error: unknown) => {
-		console.error(error instanceof Error ? error.message : error);
+		const { code, port } = error as { code?: string; port?: number };
+		if (code === 'EADDRINUSE') {
+			console.error(
+				`Port ${port ?? ''} is in use: is \`npm run emulator\` or another \`npm run dev\` running? ` +
+					'Stop it, or choose other ports with EMULATOR_PORT_BASE (emulator) and N8N_PORT (n8n).',
+			);
+		} else console.error(error instanceof Error ? error.message : error);
 		await stopAllN8n();
 		process.exit(1);
 	});

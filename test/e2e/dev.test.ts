@@ -14,7 +14,8 @@ import { DEV_LOGIN, startDev } from '../../scripts/dev';
 import { loadExamples } from './exampleRunner';
 import { freePort } from './n8nRunner';
 
-jest.setTimeout(10 * 60_000);
+// The first run on a machine provisions n8n (~8 min, synchronously) inside beforeAll.
+jest.setTimeout(20 * 60_000);
 
 const examples = loadExamples();
 let homeDir: string;

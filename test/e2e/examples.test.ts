@@ -18,7 +18,8 @@ import { EXPECTATIONS } from './examples-config';
 import { readBinary } from './n8nRunner';
 
 // jest ignores per-project timeouts: set it here (start-up ~20 s, each run ~4-15 s)
-jest.setTimeout(10 * 60_000);
+// The first run on a machine provisions n8n (~8 min, synchronously) inside beforeAll.
+jest.setTimeout(20 * 60_000);
 
 const examples = runOrder(loadExamples());
 const MIME_BY_EXTENSION: Record<string, string> = { '.mp4': 'video/mp4', '.mp3': 'audio/mpeg', '.wav': 'audio/wav' };

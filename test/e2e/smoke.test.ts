@@ -17,7 +17,8 @@ import {
 } from './n8nRunner';
 
 // jest.config.js sets testTimeout per project, which jest ignores there: set it here.
-jest.setTimeout(10 * 60_000);
+// The first run on a machine provisions n8n (~8 min, synchronously) inside beforeAll.
+jest.setTimeout(20 * 60_000);
 
 const API_KEY = 'mt-smoke-key';
 const HEALTH = { status: 'ok', version: '1.4.2', gpu_available: true };
