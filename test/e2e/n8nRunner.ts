@@ -3,13 +3,25 @@
  *
  * - `provisionN8n()`    the cached n8n install (scripts/provision-n8n.sh) and the Node 24 bin dir.
  * - `ensureBuilt()`     `npm run build` when dist/ is missing or older than the sources.
- * - `createN8nHome()`   a fresh N8N_USER_FOLDER with this repository symlinked as the community
- *                       package `n8n-nodes-talking-avatars` (+ `.n8n/nodes/package.json`), then
- *                       `n8n import:credentials` / `n8n import:workflow`.
+ * - `createN8nHome()`   a fresh N8N_USER_FOLDER (or a given, kept one) with this repository
+ *                       symlinked as the community package `n8n-nodes-talking-avatars`
+ *                       (+ `.n8n/nodes/package.json`), then `n8n import:credentials` /
+ *                       `n8n import:workflow`. `cwd`: n8n's working directory, against which the
+ *                       Read/Write Files node resolves relative paths (their folder must exist;
+ *                       n8n 2.x allows only `~/.n8n-files` unless N8N_RESTRICT_FILE_ACCESS_TO,
+ *                       given in `env`, says otherwise).
  * - `executeWorkflow()` `n8n execute --id=… --rawOutput`; the run JSON is cut out of the log lines.
+ *                       A workflow stopping in a Wait node (On Webhook Call) ends `waiting`; with
+ *                       `env.WEBHOOK_URL` = a running `n8n start` of the same home, its
+ *                       `$execution.resumeUrl` points there and that n8n resumes it
+ *                       (`waitForExecution()` then reads the result).
  * - `startN8n()`        `n8n publish:workflow` for the given workflows, then `n8n start` on its own
- *                       N8N_PORT and N8N_RUNNERS_BROKER_PORT; ready once a webhook answers the
- *                       CORS preflight (OPTIONS + Origin -> 204; 404/500 while still starting).
+ *                       N8N_PORT and N8N_RUNNERS_BROKER_PORT; ready once n8n printed "Editor is
+ *                       now accessible" (`/healthz` answers long before the routes exist) and the
+ *                       given webhook answers the CORS preflight (OPTIONS + Origin -> 204). Do not
+ *                       boot it while an `n8n execute` of the same home runs: at boot it marks
+ *                       `running` executions crashed and runs `new` ones itself.
+ * - `stopAllN8n()`      stops every n8n process started here (Ctrl+C handlers).
  * - `listExecutions()` / `getExecution()`: what n8n stored, read straight from the home's SQLite
  *   database (tables `execution_entity`, `execution_data`, the latter in n8n's "flatted" form).
  *   Chosen because it works headless with no owner account or API key (the public REST API needs
