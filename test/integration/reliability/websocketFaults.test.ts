@@ -105,7 +105,7 @@ function expectWholeWav(data: Buffer) {
 describe.each(WS_ROWS.map((row) => [`${NODE_LABEL[row.node]} · ${row.operation} (${row.endpoint})`, row] as const))('%s', (_name, row) => {
 	for (const fault of WS_FAULTS) {
 		const bug = WS_KNOWN_BUGS[key(row, fault)];
-		(bug ? it.failing : it)(bug ? `${fault.label} (known bug: ${bug})` : fault.label, () => check(fault, outcomeOf(row, fault)));
+		(bug ? it.failing : it)(bug ? `${fault.label} (known bug: ${bug.detail})` : fault.label, () => check(fault, outcomeOf(row, fault)));
 	}
 
 	function check(fault: WsFault, outcome: WsOutcome) {
