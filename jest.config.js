@@ -7,7 +7,7 @@ const common = {
 	transform: { '^.+\\.ts$': tsJest },
 	moduleFileExtensions: ['ts', 'js', 'json'],
 	// build/ and dist/ hold compiled copies (and package.json files) that would collide.
-	modulePathIgnorePatterns: ['<rootDir>/build/', '<rootDir>/dist/'],
+	modulePathIgnorePatterns: ['<rootDir>/build/', '<rootDir>/dist/', '<rootDir>/test/bench/tmp/', '<rootDir>/demo-output/'],
 };
 module.exports = {
 	testTimeout: 60000,

@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const FIXTURES = join(__dirname, 'fixtures');
+// Beside this file when run from source (jest); from build/test/emulator (the compiled CLI and
+// demo) the committed fixtures are three levels up, in the source tree.
+const FIXTURES = [join(__dirname, 'fixtures'), join(__dirname, '..', '..', '..', 'test', 'emulator', 'fixtures')].find((dir) =>
+	existsSync(join(dir, 'sample.mp4')),
+) as string;
 const cache = new Map<string, Buffer>();
 
 /** A committed media fixture (see fixtures/generate.sh for how each was made). */

@@ -1,3 +1,5 @@
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
 import { cleanupHarness, testCredential } from '../harness';
 import type { Emulator } from '../emulator/server';
 import { startEmulator } from '../emulator/server';
@@ -23,40 +25,41 @@ describe('credential test requests', () => {
 		await cleanupHarness();
 	});
 
-	const cases = () => [
+	type Case = { type: string; service: 'avatarTalk' | 'multiTalk' | 'liveTalking' | 'museTalk' | 'avaTar' | 'liveKit'; good: ICredentialDataDecryptedObject; bad: ICredentialDataDecryptedObject };
+	const cases = (): Case[] => [
 		{
 			type: 'avatarTalkApi',
-			service: 'avatarTalk' as const,
+			service: 'avatarTalk',
 			good: { apiKey: emulator.keys.avatarTalk, baseUrl: emulator.urls.avatarTalk },
 			bad: { apiKey: 'wrong-key', baseUrl: emulator.urls.avatarTalk },
 		},
 		{
 			type: 'multiTalkApi',
-			service: 'multiTalk' as const,
+			service: 'multiTalk',
 			good: { apiKey: emulator.keys.multiTalk, baseUrl: emulator.urls.multiTalk },
 			bad: { apiKey: 'wrong-key', baseUrl: emulator.urls.multiTalk },
 		},
 		{
 			type: 'liveTalkingApi',
-			service: 'liveTalking' as const,
+			service: 'liveTalking',
 			good: { firebaseToken: emulator.keys.liveTalking, baseUrl: emulator.urls.liveTalking },
 			bad: { firebaseToken: 'expired.jwt.token', baseUrl: emulator.urls.liveTalking },
 		},
 		{
 			type: 'museTalkApi',
-			service: 'museTalk' as const,
+			service: 'museTalk',
 			good: { apiKey: 'muse-proxy-key', baseUrl: emulator.urls.museTalk },
 			bad: { apiKey: 'wrong-key', baseUrl: emulator.urls.museTalk },
 		},
 		{
 			type: 'avaTarApi',
-			service: 'avaTar' as const,
+			service: 'avaTar',
 			good: { apiKey: 'avatar-prod-key', baseUrl: emulator.urls.avaTar, wsUrl: emulator.urls.avaTarWs },
 			bad: { apiKey: 'wrong-key', baseUrl: emulator.urls.avaTar, wsUrl: emulator.urls.avaTarWs },
 		},
 		{
 			type: 'liveKitApi',
-			service: 'liveKit' as const,
+			service: 'liveKit',
 			good: { url: emulator.urls.liveKit, apiKey: emulator.keys.liveKitKey, apiSecret: emulator.keys.liveKitSecret },
 			bad: { url: emulator.urls.liveKit, apiKey: emulator.keys.liveKitKey, apiSecret: 'not-the-secret' },
 		},

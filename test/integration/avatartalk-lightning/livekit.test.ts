@@ -2,6 +2,7 @@
  * AvatarTalk node, LiveKit resource, through n8n's engine against the emulator; tokens minted
  * from the LiveKit credential are verified with the official livekit-server-sdk TokenVerifier.
  */
+import type { INodeParameters } from 'n8n-workflow';
 import { TokenVerifier } from 'livekit-server-sdk';
 
 import { mintLiveKitToken } from '../../../nodes/shared/livekitToken';
@@ -196,7 +197,7 @@ describe('Create LiveKit Session: provider errors', () => {
 });
 
 describe('Delete LiveKit Session', () => {
-	const del = (taskId: string, options: Record<string, unknown> = {}) => ({ resource: 'liveKit', operation: 'deleteSession', taskId, options });
+	const del = (taskId: string, options: INodeParameters = {}) => ({ resource: 'liveKit', operation: 'deleteSession', taskId, options });
 
 	it('deletes a session; the Task ID default reads task_id from the previous step', async () => {
 		const created = await runAvatarTalk(emulator, create({ tokenSource: 'credential' }));

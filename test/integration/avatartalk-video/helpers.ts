@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 import type {
+	INodeTypeDescription,
 	IBinaryData,
 	IDataObject,
 	IExecuteFunctions,
@@ -93,7 +94,7 @@ export function exampleStandIns(outDir: string): Record<string, INodeType> {
 	const base = (name: string, version: number[]) => ({
 		displayName: `${name} (test stand-in)`,
 		name,
-		group: ['transform'],
+		group: ['transform'] as INodeTypeDescription['group'],
 		version,
 		description: 'Harness stand-in',
 		defaults: { name },

@@ -42,7 +42,8 @@ describe('every documented endpoint exists in the emulator', () => {
 		expect({ label, status: res.status }).toEqual({ label, status });
 		covered.push(label);
 		const type = res.headers.get('content-type') ?? '';
-		return { res, type, body: type.includes('json') ? ((await res.json()) as Record<string, any>) : Buffer.from(await res.arrayBuffer()) };
+		const parsed: any = type.includes('json') ? await res.json() : Buffer.from(await res.arrayBuffer());
+		return { res, type, body: parsed };
 	}
 
 	function wsOpen(label: string, url: string, auth?: string) {
