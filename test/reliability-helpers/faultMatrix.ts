@@ -611,9 +611,10 @@ export const HTTP_FAULTS: HttpFault[] = [
 		label: 'no answer past the timeout',
 		fault: () => ({ kind: 'hang' }),
 		retried: 'idempotent',
-		message: /No answer within 1 s \(timeout\)/,
+		message: /No answer within 2 s \(timeout\)/,
 		httpCodes: [null],
-		timeoutSeconds: 1,
+		// short, but long enough that the repeated request is never cut by a busy test machine
+		timeoutSeconds: 2,
 	},
 	{
 		key: 'truncate',
@@ -749,6 +750,11 @@ export const WS_FAULTS: WsFault[] = [
 	},
 	{ key: 'abrupt', label: 'connection dropped mid-stream (no close frame)', fault: (row) => ({ kind: 'wsAbrupt', afterMessages: row.midStream }) },
 	{ key: 'silence', label: 'silence past the time limit', fault: (row) => ({ kind: 'wsSilence', afterMessages: row.midStream }) },
+];
+
+/** Operations that send nothing at all (so no fault applies): checked to stay offline. */
+export const OFFLINE_OPERATIONS: Array<{ node: NodeKey; resource: string; operation: string }> = [
+	{ node: 'avatarTalk', resource: 'lightning', operation: 'decodeInvoice' },
 ];
 
 export function rowName(row: MatrixRow): string {

@@ -15,18 +15,19 @@
  */
 import { NodeApiError } from 'n8n-workflow';
 
-import { cleanupHarness } from '../../harness';
-import { inspectMp4 } from '../../helpers/mp4';
 import type { FaultRule } from '../../emulator/types';
+import { cleanupHarness, loadPackageTypes } from '../../harness';
+import { inspectMp4 } from '../../helpers/mp4';
 import type { HttpFault, MatrixRow } from '../../reliability-helpers/faultMatrix';
-import { HTTP_FAULTS, KNOWN_BUGS, MATRIX_ROWS, providerErrorBody, rowName } from '../../reliability-helpers/faultMatrix';
+import { HTTP_FAULTS, KNOWN_BUGS, MATRIX_ROWS, OFFLINE_OPERATIONS, WS_ROWS, providerErrorBody, rowName } from '../../reliability-helpers/faultMatrix';
 import { NODE_LABEL } from '../../reliability-helpers/nodes';
 import type { CaseOutcome, OutputItem } from '../../reliability-helpers/runCase';
 import { pool, runCase } from '../../reliability-helpers/runCase';
+import { VALID as VALID_INVOICES } from '../../unit/avatartalk-lightning/bolt11Vectors';
 
 jest.setTimeout(10 * 60_000);
 
-/** No case may take longer than this (a hang is cut after 1 s, Retry-After is 1 s). */
+/** No case may take longer than this (a hang is cut after 2 s, Retry-After is 1 s). */
 const CASE_BOUND_MS = 15_000;
 const CONCURRENCY = 8;
 
@@ -130,6 +131,37 @@ function expectCompleteBinaries(row: MatrixRow, items: OutputItem[]) {
 		if (row.binary && !isErrorItem(item)) expect(Object.keys(item.binaries)).toContain(row.binary.property);
 	}
 }
+
+it('covers every operation of every action node (HTTP rows, WebSocket rows, or offline)', () => {
+	const covered = new Set(
+		[...MATRIX_ROWS, ...WS_ROWS, ...OFFLINE_OPERATIONS.map((o) => ({ node: o.node, params: o }))].map(
+			(row) => `${row.node}.${String(row.params.resource)}.${String(row.params.operation)}`,
+		),
+	);
+	const all: string[] = [];
+	for (const [type, nodeType] of Object.entries(loadPackageTypes().nodes)) {
+		const node = type.split('.').pop() as string;
+		const properties = 'description' in nodeType && 'properties' in nodeType.description ? nodeType.description.properties : [];
+		if (!properties.some((p) => p.name === 'resource')) continue; // the trigger: tested under load in real n8n
+		for (const p of properties.filter((prop) => prop.name === 'operation')) {
+			for (const resource of (p.displayOptions?.show?.resource ?? []) as string[]) {
+				for (const option of (p.options ?? []) as Array<{ value: string }>) all.push(`${node}.${resource}.${option.value}`);
+			}
+		}
+	}
+	expect(all.length).toBeGreaterThan(40);
+	expect(all.filter((op) => !covered.has(op))).toEqual([]);
+});
+
+it('offline operations send nothing (Lightning → Decode Invoice)', async () => {
+	const outcome = await runCase({
+		node: 'avatarTalk',
+		params: { resource: 'lightning', operation: 'decodeInvoice', invoice: VALID_INVOICES.coffee },
+	});
+	expect(outcome.status).toBe('success');
+	expect(outcome.items[0].json.signatureValid).toBe(true);
+	expect(outcome.allRequests).toEqual([]);
+});
 
 describe.each(MATRIX_ROWS.map((row) => [`${NODE_LABEL[row.node]} · ${rowName(row)}`, row] as const))('%s', (_name, row) => {
 	const faults = HTTP_FAULTS.filter((fault) => !row.notInjectable?.[fault.key]);
