@@ -60,6 +60,11 @@ export interface ApiRequest {
 	idempotent?: boolean;
 	/** Statuses handed back to the caller instead of becoming errors (e.g. 404 on delete). */
 	acceptStatuses?: number[];
+	/**
+	 * Statuses that mean success when they answer a repeated attempt: a DELETE whose first
+	 * answer was lost and whose repeat gets 404 did delete. The response's `attempts` tells.
+	 */
+	acceptStatusesOnRetry?: number[];
 	itemIndex?: number;
 	limits?: Partial<RequestLimits>;
 	/** Stops retries and waits: the execution's cancel signal, or a batch's own. */
@@ -80,6 +85,8 @@ export interface ApiRequest {
 
 export interface ApiResponse<T = unknown> {
 	statusCode: number;
+	/** How many times the request was sent (1 unless it was retried). */
+	attempts: number;
 	headers: IDataObject;
 	body: T;
 }
@@ -231,7 +238,7 @@ export async function apiRequest<T = unknown>(
 	for (;;) {
 		throwIfCancelled(ctx, signal, itemIndex);
 		if (request.pacer) await request.pacer.take(signal);
-		const outcome = await sendOnce<T>(ctx, provider, request, baseUrl, limits, signal);
+		const outcome = await sendOnce<T>(ctx, provider, request, baseUrl, limits, signal, attempt + 1);
 		if (!(outcome instanceof AttemptFailure)) return outcome;
 		{
 			const error = outcome;
@@ -267,6 +274,7 @@ async function sendOnce<T>(
 	baseUrl: string,
 	limits: RequestLimits,
 	signal: AbortSignal | undefined,
+	attemptNumber: number,
 ): Promise<ApiResponse<T> | AttemptFailure> {
 	const responseType = request.responseType ?? 'json';
 	const node = ctx.getNode();
@@ -352,7 +360,9 @@ async function sendOnce<T>(
 			continue;
 		}
 
-		const accepted = request.acceptStatuses?.includes(status) ?? false;
+		const accepted =
+			(request.acceptStatuses?.includes(status) ?? false) ||
+			(attemptNumber > 1 && (request.acceptStatusesOnRetry?.includes(status) ?? false));
 		if (status >= 400 && !accepted) {
 			const raw = await readErrorBody(response.body);
 			const parsed = tryParseJson(raw);
@@ -372,10 +382,10 @@ async function sendOnce<T>(
 		}
 
 		if (responseType === 'stream' || responseType === 'buffer') {
-			return { statusCode: status, headers, body: response.body as T };
+			return { statusCode: status, attempts: attemptNumber, headers, body: response.body as T };
 		}
 		if (responseType === 'json' && response.body !== null && typeof response.body === 'object' && !Buffer.isBuffer(response.body)) {
-			return { statusCode: status, headers, body: response.body as T }; // already parsed by the host
+			return { statusCode: status, attempts: attemptNumber, headers, body: response.body as T }; // already parsed by the host
 		}
 		const raw =
 			typeof response.body === 'string'
@@ -383,8 +393,8 @@ async function sendOnce<T>(
 				: Buffer.isBuffer(response.body)
 					? response.body.toString('utf8')
 					: String(response.body ?? '');
-		if (responseType === 'text') return { statusCode: status, headers, body: raw as T };
-		if (raw.trim() === '') return { statusCode: status, headers, body: {} as T };
+		if (responseType === 'text') return { statusCode: status, attempts: attemptNumber, headers, body: raw as T };
+		if (raw.trim() === '') return { statusCode: status, attempts: attemptNumber, headers, body: {} as T };
 		const parsed = tryParseJson(raw);
 		if (!parsed.ok) {
 			// A 2xx that is not JSON: a proxy's HTML page or a body cut short. Worth another try
@@ -400,6 +410,6 @@ async function sendOnce<T>(
 				}),
 			);
 		}
-		return { statusCode: status, headers, body: parsed.value as T };
+		return { statusCode: status, attempts: attemptNumber, headers, body: parsed.value as T };
 	}
 }

@@ -162,9 +162,19 @@ export class WsSession {
 		return this.socket.readyState === WebSocket.OPEN;
 	}
 
+	/**
+	 * Sends a message. When the server has already begun closing, the message is dropped
+	 * instead of failing here: the close (with the server's own code and reason, say a 1011)
+	 * is on its way and the next `next()` reports it, which says more than "closed".
+	 */
 	send(data: string | Buffer): void {
-		if (!this.isOpen) throw this.ended?.error ?? this.apiError('The connection is closed');
-		this.socket.send(data);
+		if (this.isOpen) {
+			this.socket.send(data);
+			return;
+		}
+		if (this.ended) throw this.ended.error ?? this.apiError('The connection is closed');
+		if (this.socket.readyState === WebSocket.CLOSING || this.socket.readyState === WebSocket.CLOSED) return;
+		throw this.apiError('The connection is not open yet');
 	}
 
 	sendJson(value: unknown): void {

@@ -534,16 +534,7 @@ export interface KnownBug {
 	summary: string;
 }
 
-export const KNOWN_BUGS: Record<string, KnownBug> = {
-	'MuseTalk · Session → Delete · DELETE /api/v1/session/{id} · truncate': {
-		detail: 'the session was deleted but the answer was cut; the repeated DELETE gets 404 and the item fails although the deletion happened',
-		summary: 'MuseTalk Session → Delete reports "not found" when the deletion went through but its answer was lost',
-	},
-	'AvatarTalk · LiveKit → Delete Session · DELETE /livekit/delete-session/{task_id} · truncate': {
-		detail: 'the session was deleted but the answer was cut; the repeated DELETE gets 404 ("Task not found") and the item fails (unless Ignore Not Found is on)',
-		summary: 'AvatarTalk LiveKit → Delete Session reports "not found" when the deletion went through but its answer was lost (unless Ignore Not Found is on)',
-	},
-};
+export const KNOWN_BUGS: Record<string, KnownBug> = {};
 
 // ---- the HTTP faults -----------------------------------------------------------------------
 
@@ -727,13 +718,7 @@ export const WS_ROWS: WsRow[] = [
 export type WsFaultKey = 'close1008' | 'close1011' | 'abrupt' | 'silence';
 
 /** WebSocket cases that behave wrongly (reported; asserted right and marked failing until fixed). */
-export const WS_KNOWN_BUGS: Record<string, KnownBug> = {
-	'AvatarTalk · Stream → Continuous Session · close1011': {
-		detail:
-			'the server closes with 1011 while queued messages are still being answered; the next send fails on the closing socket and the item reads "The connection is closed" instead of the 1011 processing error',
-		summary: 'AvatarTalk Continuous Session says "The connection is closed" instead of the server\'s 1011 processing error when the close arrives while the node is answering',
-	},
-};
+export const WS_KNOWN_BUGS: Record<string, KnownBug> = {};
 
 export interface WsFault {
 	key: WsFaultKey;

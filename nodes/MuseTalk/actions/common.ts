@@ -82,7 +82,8 @@ export const generationFields: INodeProperties[] = [
 		displayName: 'Custom Voice ID',
 		name: 'customVoiceId',
 		type: 'string',
-		required: true,
+		// Not `required`: n8n would then refuse a workflow whose Voice is an expression. The
+		// operation checks it when Custom Voice ID is chosen.
 		default: '',
 		placeholder: 'e.g. MF3mGyEYCl7XYWbV9V6O',
 		description: 'An ElevenLabs voice ID: 20 letters and digits, as shown in the ElevenLabs voice library',

@@ -19,11 +19,11 @@ function scripted(statusOf: (id: string, t: number) => string, known: (id: strin
 		const t = Date.now() - t0;
 		sent.push(request.url === '/jobs' ? 'LIST' : `GET ${request.url.split('/').pop()}`);
 		if (request.url === '/jobs') {
-			return { statusCode: 200, headers: {}, body: { jobs: ['a', 'b', 'c', 'd'].filter(listed).map((id) => ({ job_id: id, status: statusOf(id, t) })) } as IDataObject };
+			return { statusCode: 200, attempts: 1, headers: {}, body: { jobs: ['a', 'b', 'c', 'd'].filter(listed).map((id) => ({ job_id: id, status: statusOf(id, t) })) } as IDataObject };
 		}
 		const id = decodeURIComponent(request.url.split('/').pop() as string);
 		if (!known(id)) throw new NodeOperationError(node, `unknown ${id}`);
-		return { statusCode: 200, headers: {}, body: { job_id: id, status: statusOf(id, t), progress: 10 } as IDataObject };
+		return { statusCode: 200, attempts: 1, headers: {}, body: { job_id: id, status: statusOf(id, t), progress: 10 } as IDataObject };
 	};
 	return { sent, send };
 }

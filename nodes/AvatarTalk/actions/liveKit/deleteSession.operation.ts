@@ -44,6 +44,8 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 		method: 'DELETE',
 		url: `/livekit/delete-session/${encodeURIComponent(taskId)}`,
 		acceptStatuses: options.ignoreNotFound ? [404] : undefined,
+		// A repeat of a DELETE whose first answer was lost finds the session gone: it was deleted.
+		acceptStatusesOnRetry: [404],
 		itemIndex: i,
 		limits: op.limits,
 		signal: op.signal,
@@ -52,6 +54,9 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 				? 'The session does not exist: it already ended, was deleted, or the Task ID is wrong. Turn on "Ignore Not Found" to treat this as done.'
 				: undefined,
 	});
+	if (response.statusCode === 404 && response.attempts > 1) {
+		return { json: { task_id: taskId, deleted: true, status: `Task ${taskId} deleted (confirmed on a repeated request)` } };
+	}
 	if (response.statusCode === 404) {
 		return {
 			json: { task_id: taskId, deleted: false, notFound: true, detail: parseDetail(response.body.detail)?.message ?? 'Not found' },

@@ -15,10 +15,15 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const response = await apiRequest<IDataObject>(this, museTalk, {
 		method: 'DELETE',
 		url: `${API}/session/${encodeURIComponent(sessionId)}`,
+		// A repeat of a DELETE whose first answer was lost finds the session gone: it was deleted.
+		acceptStatusesOnRetry: [404],
 		itemIndex: op.itemIndex,
 		limits: op.limits,
 		signal: op.signal,
 		hint: sessionHint,
 	});
+	if (response.statusCode === 404) {
+		return { json: { session_id: sessionId, deleted: true, message: 'Session deleted (confirmed on a repeated request)' } };
+	}
 	return { json: { session_id: sessionId, deleted: true, ...response.body } };
 }
