@@ -102,6 +102,18 @@ describe('shared transport inside the real engine', () => {
 		expect(api.seen).toHaveLength(4);
 	});
 
+	it('accepts a 404 on a repeated DELETE only when asked, and only on the repeat', async () => {
+		api.script('/gone', reset, json(404, { error: 'Not Found', detail: 'Session not found' }));
+		const ok = await run({ method: 'DELETE', url: '/gone', acceptStatusesOnRetry: [404] });
+		expect(ok.status).toBe('success');
+		expect(ok.json('Probe')).toEqual([{ statusCode: 404, body: { error: 'Not Found', detail: 'Session not found' } }]);
+
+		api.script('/never-there', json(404, { error: 'Not Found', detail: 'Session not found' }));
+		const first = await run({ method: 'DELETE', url: '/never-there', acceptStatusesOnRetry: [404] });
+		expect(first.status).toBe('error');
+		expect(first.error?.httpCode).toBe('404');
+	});
+
 	it('names an HTML error page for what it is', async () => {
 		api.script('/html', raw(502, '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' }));
 		const result = await run({ method: 'GET', url: '/html', limits: { maxAttempts: 1 } });
