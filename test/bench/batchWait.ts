@@ -346,10 +346,10 @@ export async function runBatchWaitBenchmark(emulator: Emulator, options: BenchOp
 	const loop = main.loop;
 	const targets = [
 		{ name: `Wall at most 1.3x the ideal (${fmtS(idealMs, 0)})`, value: fmtX(ours.runWallMs / idealMs), met: ours.runWallMs / idealMs <= 1.3 },
-		{ name: 'At least 5x faster than the loop', value: `${fmtX(loop.runWallMs / ours.runWallMs)} faster`, met: loop.runWallMs / ours.runWallMs >= 5 },
+		{ name: 'At least 5x faster than the loop', value: `the loop takes ${fmtX(loop.runWallMs / ours.runWallMs)} this package's time`, met: loop.runWallMs / ours.runWallMs >= 5 },
 		{
 			name: `GET /jobs/{id} per job at most duration/interval + 2 = ${fmt(pollBound, 0)}`,
-			value: `max ${fmt(ours.maxPollsPerJob, 0)} (all status requests incl. the shared list: ${fmt(ours.statusRequestsPerJob)} per job)`,
+			value: `max ${fmt(ours.maxPollsPerJob, 0)}; with the shared list requests, ${fmt(ours.statusRequestsPerJob)} status requests per job`,
 			met: ours.maxPollsPerJob <= pollBound && ours.statusRequestsPerJob <= pollBound,
 		},
 	];

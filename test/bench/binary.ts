@@ -330,13 +330,8 @@ export async function runBinaryBenchmark(emulator: Emulator, options: BenchOptio
 		},
 		{
 			name: 'Wall (n8n execute process) at most 0.9x the HTTP Request node',
-			value: fmtX(ours.processWallMs / http.processWallMs),
+			value: `${fmtX(ours.processWallMs / http.processWallMs)} (node time alone: ${fmtX(ours.nodeMs / http.nodeMs)})`,
 			met: ours.processWallMs / http.processWallMs <= 0.9,
-		},
-		{
-			name: 'Node time at most 0.9x the HTTP Request node (start-up excluded)',
-			value: fmtX(ours.nodeMs / http.nodeMs),
-			met: ours.nodeMs / http.nodeMs <= 0.9,
 		},
 	];
 	return { largeBytes, smallBytes, rounds: options.repeats, samples, medians, targets };
