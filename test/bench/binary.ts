@@ -56,16 +56,16 @@ export const LABELS: Record<Contender, string> = {
 };
 
 /** Contenders that are not an n8n workflow. */
-type Outside = 'curl' | 'nodeAlone';
+export type Outside = 'curl' | 'nodeAlone';
 const isOutside = (c: Contender): c is Outside => c === 'curl' || c === 'nodeAlone';
 
 const BODY = { text: 'Benchmark: a long video into binary data.', avatar: 'european_woman', emotion: 'neutral', language: 'en' };
-const NODE_NAME: Record<Exclude<Contender, Outside>, string> = {
+export const NODE_NAME: Record<Exclude<Contender, Outside>, string> = {
 	package: 'AvatarTalk',
 	httpRequest: 'HTTP Request',
 	buffering: 'Buffering Download',
 };
-const WORKFLOW_ID: Record<Exclude<Contender, Outside>, string> = {
+export const WORKFLOW_ID: Record<Exclude<Contender, Outside>, string> = {
 	package: 'benchBinPackage1',
 	httpRequest: 'benchBinHttpReq1',
 	buffering: 'benchBinBuffer01',
@@ -112,7 +112,7 @@ function workflow(id: string, name: string, node: INode): WorkflowFixture {
 	};
 }
 
-function workflows(emulator: Emulator): WorkflowFixture[] {
+export function workflows(emulator: Emulator): WorkflowFixture[] {
 	return [
 		workflow(WORKFLOW_ID.package, 'Bench: MP4 via AvatarTalk stream', {
 			id: 'b1',
@@ -155,7 +155,7 @@ function workflows(emulator: Emulator): WorkflowFixture[] {
 	];
 }
 
-function credentials(emulator: Emulator): CredentialFixture[] {
+export function credentials(emulator: Emulator): CredentialFixture[] {
 	return [
 		{
 			id: 'cred-avatartalk',
@@ -234,7 +234,9 @@ async function runOutside(contender: Outside, emulator: Emulator, nodeBin: strin
 	return { peak: Number(lines[lines.length - 1]) * 1024, wallMs };
 }
 
-export async function runBinaryBenchmark(emulator: Emulator, options: BenchOptions): Promise<BinaryResult> {
+export async function runBinaryBenchmark(emulator: Emulator, given: BenchOptions): Promise<BinaryResult> {
+	// wall times of a 500 MiB download vary by 10-20% from run to run: five rounds by default
+	const options = { ...given, repeats: given.repeatsGiven || given.quick ? given.repeats : Math.max(given.repeats, 5) };
 	const largeSetting = options.quick ? 20 * 1024 * 1024 : 500 * 1024 * 1024;
 	const largeBytes = largeMp4Size(largeSetting);
 	const smallBytes = fixture('sample.mp4').length;
@@ -341,7 +343,7 @@ export function binaryMarkdown(result: BinaryResult): string {
 	const rows = CONTENDERS.map((c) => {
 		const m = result.medians[c];
 		const s = result.samples[c];
-		return `| ${LABELS[c]} | ${fmt(mb(m.smallPeak))} | ${fmt(mb(m.largePeak))} | **${fmt(mb(m.growth))}** | ${fmtS(m.processWallMs)} | ${isOutside(c) ? 'n/a' : fmtS(m.nodeMs)} | ${fmtS(m.smallProcessWallMs)} | ${isOutside(c) ? 'n/a' : fmtS(m.smallNodeMs)} | ${list(s.map((x) => mb(x.growth)), (n) => fmt(n, 0))} | ${list(s.map((x) => x.largeProcessWallMs), (n) => (n / 1000).toFixed(2))} |`;
+		return `| ${LABELS[c]} | ${fmt(mb(m.smallPeak))} | ${fmt(mb(m.largePeak))} | **${fmt(mb(m.growth))}** | ${fmtS(m.processWallMs)} | ${isOutside(c) ? 'n/a' : fmtS(m.nodeMs)} | ${fmtS(m.smallProcessWallMs)} | ${isOutside(c) ? 'n/a' : fmtS(m.smallNodeMs)} | ${list(s.map((x) => mb(x.growth)), (n) => fmt(n, 0))} | ${list(s.map((x) => x.largeProcessWallMs), (n) => (n / 1000).toFixed(2))} | ${fmt(mb(median(s.map((x) => x.largeTreePeak))))} |`;
 	});
 	const ours = result.medians.package;
 	const ratio = (c: Contender, key: 'processWallMs' | 'nodeMs' | 'growth') =>
@@ -349,10 +351,10 @@ export function binaryMarkdown(result: BinaryResult): string {
 	return [
 		`### 1. A ${fmt(mb(result.largeBytes), 0)} MiB MP4 into binary data`,
 		'',
-		`Body: \`POST /inference?stream=true\` on the AvatarTalk stand-in, ${result.largeBytes.toLocaleString('en-US')} bytes (a valid MP4 padded with a \`free\` box), streamed from loopback. Small run: the same workflow with the emulator's smallest MP4 (${result.smallBytes.toLocaleString('en-US')} bytes, the committed fixture). Peak RSS: the n8n process's maximum resident set (kernel max RSS via \`/usr/bin/time\`; \`n8n execute\` runs the workflow in that process, task runners off). Wall: the whole \`n8n execute\` process (about 2-3 s of it is n8n start-up); node: the node's own execution time as n8n records it. Medians of ${result.rounds} rounds, contenders rotated each round.`,
+		`Body: \`POST /inference?stream=true\` on the AvatarTalk stand-in, ${result.largeBytes.toLocaleString('en-US')} bytes (a valid MP4 padded with a \`free\` box), streamed from loopback. Small run: the same workflow with the emulator's smallest MP4 (${result.smallBytes.toLocaleString('en-US')} bytes, the committed fixture). Peak RSS: the maximum resident set of the n8n process that runs the workflow (kernel max RSS via \`/usr/bin/time\`). n8n 2.41 also starts its JavaScript task runner as a child process even with \`N8N_RUNNERS_ENABLED=false\` (about 115 MiB, the same in every run; it does not run these workflows); the last column sums the whole process tree, polled from /proc every 50 ms. Wall: the whole \`n8n execute\` process (about 2-3 s of it is n8n start-up); node: the node's own execution time as n8n records it. Medians of ${result.rounds} rounds, contenders rotated each round.`,
 		'',
-		'| contender | peak RSS, small run (MiB) | peak RSS, large run (MiB) | growth (MiB) | wall | node | wall, small run | node, small run | growth per round (MiB) | wall per round (s) |',
-		'| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+		'| contender | peak RSS, small run (MiB) | peak RSS, large run (MiB) | growth (MiB) | wall | node | wall, small run | node, small run | growth per round (MiB) | wall per round (s) | whole tree, large run (MiB) |',
+		'| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |',
 		...rows,
 		'',
 		'Ratios of this package to each contender (lower is better):',

@@ -38,6 +38,8 @@ export interface BenchOptions {
 	quick: boolean;
 	/** Pairs per benchmark (each pair runs A and B once, alternating which goes first). */
 	repeats: number;
+	/** Whether --repeats was given (otherwise a noisy benchmark may run more rounds). */
+	repeatsGiven: boolean;
 	log: (line: string) => void;
 }
 
@@ -45,7 +47,7 @@ export function parseOptions(argv: string[]): BenchOptions {
 	const quick = argv.includes('--quick');
 	const repeatsArg = argv.find((a) => a.startsWith('--repeats='));
 	const repeats = repeatsArg ? Math.max(1, Number(repeatsArg.split('=')[1])) : quick ? 1 : 3;
-	return { quick, repeats, log: (line) => console.log(`[bench] ${line}`) };
+	return { quick, repeats, repeatsGiven: repeatsArg !== undefined, log: (line) => console.log(`[bench] ${line}`) };
 }
 
 // ---- statistics ----------------------------------------------------------------------------
@@ -230,7 +232,12 @@ export interface MeasuredRun {
  * `n8n execute --id=<id> --rawOutput` for a home, measured. Same command and environment as
  * the runner's `executeWorkflow()`, under `/usr/bin/time -f %M`.
  */
-export async function executeMeasured(home: N8nHome, workflowId: string, timeoutMs = 10 * 60_000): Promise<MeasuredRun> {
+export async function executeMeasured(
+	home: N8nHome,
+	workflowId: string,
+	timeoutMs = 10 * 60_000,
+	extraEnv: NodeJS.ProcessEnv = {},
+): Promise<MeasuredRun> {
 	mkdirSync(TMP_DIR, { recursive: true });
 	const timeFile = path.join(TMP_DIR, `time-${process.pid}-${Date.now()}.txt`);
 	const started = Date.now();
@@ -239,7 +246,7 @@ export async function executeMeasured(home: N8nHome, workflowId: string, timeout
 		['-f', '%M', '-o', timeFile, path.join(home.install.nodeBinDir, 'node'), home.install.n8nBin, 'execute', `--id=${workflowId}`, '--rawOutput'],
 		{
 			cwd: home.dir,
-			env: { ...home.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) },
+			env: { ...home.env, ...extraEnv, N8N_RUNNERS_BROKER_PORT: String(await freePort()) },
 			detached: true,
 			stdio: ['ignore', 'pipe', 'pipe'],
 		},

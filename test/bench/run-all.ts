@@ -5,6 +5,7 @@
  * README's Performance section, see readme.ts). `--quick` uses small sizes and one round (for development;
  * its results go to test/bench/tmp/results-quick.md instead).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -17,6 +18,7 @@ import type { InferenceResult } from './batchInference';
 import { batchWaitMarkdown, runBatchWaitBenchmark } from './batchWait';
 import type { WaitResult } from './batchWait';
 import type { MachineInfo } from './lib';
+import { runBinaryProfile } from './profileBinary';
 import { BENCH_DIR, REPO_ROOT, TMP_DIR, loadavg1, machineInfo, parseOptions } from './lib';
 import { performanceSection, updateReadme } from './readme';
 
@@ -37,12 +39,21 @@ export interface Results {
 export async function main(argv: string[]): Promise<number> {
 	const which = argv.find((a) => !a.startsWith('--')) ?? 'all';
 	if (which === 'render') return render(parseOptions(argv).quick);
+	if (which === 'profile-binary') return await profileBinary(argv);
 	if (which !== 'all' && !NAMES.includes(which as Name)) {
-		console.error(`Usage: node test/bench/run.js <all|${NAMES.join('|')}|render> [--quick] [--repeats=N]`);
+		console.error(`Usage: node test/bench/run.js <all|${NAMES.join('|')}|render|profile-binary> [--quick] [--repeats=N]`);
 		return 2;
 	}
 	const selected: Name[] = which === 'all' ? [...NAMES] : [which as Name];
 	const options = parseOptions(argv);
+	const missing = [
+		existsSync('/usr/bin/time') ? '' : '/usr/bin/time (GNU time measures peak RSS; Debian/Ubuntu: apt-get install time)',
+		spawnSync('sh', ['-c', 'command -v curl']).status === 0 ? '' : 'curl (a contender of the binary benchmark)',
+	].filter(Boolean);
+	if (missing.length) {
+		console.error(`The benchmarks need: ${missing.join(', ')}`);
+		return 2;
+	}
 
 	options.log('building the package if needed, provisioning n8n (first time: ~8 min)');
 	ensureBuilt();
@@ -81,6 +92,22 @@ export async function main(argv: string[]): Promise<number> {
 	mkdirSync(TMP_DIR, { recursive: true });
 	writeFileSync(jsonFile(options.quick), JSON.stringify(results, null, 1));
 	writeOutputs(results, options);
+	return 0;
+}
+
+/** `profile-binary`: CPU profiles of the large download (see profileBinary.ts). */
+async function profileBinary(argv: string[]): Promise<number> {
+	const options = parseOptions(argv);
+	ensureBuilt();
+	const emulator = await startEmulator();
+	try {
+		const report = await runBinaryProfile(emulator, options);
+		mkdirSync(TMP_DIR, { recursive: true });
+		writeFileSync(path.join(TMP_DIR, 'profile-binary.md'), report);
+		console.log(report);
+	} finally {
+		await emulator.close();
+	}
 	return 0;
 }
 
@@ -125,7 +152,7 @@ export function resultsMarkdown(results: Results): string {
 		'',
 		`- Date: ${m.date} (start of the latest run)`,
 		`- Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.ramGb} GB RAM, load average at start ${m.loadavg}`,
-		`- n8n ${m.n8nVersion} on Node ${m.node}, headless (\`n8n execute\`, SQLite, binary data mode filesystem, task runners off)`,
+		`- n8n ${m.n8nVersion} on Node ${m.node}, headless (\`n8n execute\`, SQLite, binary data mode filesystem, \`N8N_RUNNERS_ENABLED=false\`)`,
 		`- Emulator: this repository's stand-ins (test/emulator), in the benchmark process, on 127.0.0.1`,
 		results.quick ? '- QUICK MODE: small sizes, one round; not the published numbers' : '',
 		'',
