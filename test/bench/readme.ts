@@ -66,7 +66,7 @@ export function performanceSection(r: FullResults): string {
 		...(bt[2].met
 			? []
 			: [
-					"- Why the speed target is missed: this node and the HTTP Request node stream through the same n8n request helper into the same binary-data writer (\`fs.promises.writeFile\` of the stream), so they move the body at the same rate and the ratio swings around 1x from run to run (per-round values in results.md). CPU profiles of both (\`node test/bench/run.js profile-binary\`) show the same split: about 2 s of garbage collection, 0.6 s of file writes, 0.3 s of socket reads, and nothing of this package among the top functions. Only holding the whole body in memory is faster, at the memory cost above.",
+					"- Why the speed target is missed: this node and the HTTP Request node stream through the same n8n request helper into the same binary-data writer (`fs.promises.writeFile` of the stream), so they move the body at the same rate and the ratio swings around 1x from run to run (per-round values in results.md). CPU profiles of both (`node test/bench/run.js profile-binary`) show the same split: about 2 s of garbage collection, 0.6 s of file writes, 0.3 s of socket reads, and nothing of this package among the top functions. Only holding the whole body in memory is faster, at the memory cost above.",
 				]),
 		'',
 		`**Batch wait**: ${wc.jobs} MultiTalk jobs of ${wc.jobMs / 1000} s, ${wc.concurrent} running at once, polled every ${wc.intervalS} s, every video downloaded. Ideal: ${fmtS(r.batchWait.idealMs, 0)} (two waves).`,
