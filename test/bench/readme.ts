@@ -44,7 +44,7 @@ export function performanceSection(r: FullResults): string {
 	const lines = [
 		'## Performance',
 		'',
-		`Measured side by side in real n8n ${m.n8nVersion} (headless \`n8n execute\`, Node ${m.node}) against this repository's emulator on ${m.date.slice(0, 10)}, on ${m.cpus} CPUs (${m.cpuModel}) with ${m.ramGb} GB RAM. Medians of ${r.binary.rounds} alternating rounds; every table, per-round value and method is in [test/bench/results.md](test/bench/results.md). Run them yourself with \`npm run bench\` (about 15 minutes; it provisions n8n the first time).`,
+		`Measured side by side in real n8n ${m.n8nVersion} (headless \`n8n execute\`, Node ${m.node}) against this repository's emulator on ${m.date.slice(0, 10)}, on ${m.cpus} CPUs (${m.cpuModel}) with ${m.ramGb} GB RAM. Medians of ${r.binary.rounds} (MP4) and ${r.batchWait.rounds} (batches) rounds, contenders alternating; every table, per-round value and method is in [test/bench/results.md](test/bench/results.md). Run them yourself with \`npm run bench\` (about 15 minutes; it provisions n8n the first time).`,
 		'',
 		`**A ${size} MP4 into binary data** (AvatarTalk, Generate Inference, mode Stream Video). Peak RSS of the n8n process, growth over a run of the same workflow with a 44 kB video:`,
 		'',
@@ -84,7 +84,7 @@ export function performanceSection(r: FullResults): string {
 				]),
 		...(wt[0].met && w.loop.runWallMs < w.package.runWallMs
 			? [
-					`- Why the loop is slightly faster here: Submit and Wait never has more than Max Concurrent Jobs jobs at MultiTalk, so a job of the second wave is submitted only once a job of the first wave has been seen finished (up to one poll interval late) and its video downloaded; the loop hands MultiTalk all ${wc.jobs} jobs at once and MultiTalk starts the 11th the moment a slot frees. That costs this package about one poll interval per wave, in exchange for never holding more jobs than the plan runs.`,
+					`- Why the loop is slightly faster here: Submit and Wait never has more than Max Concurrent Jobs jobs at MultiTalk, so a job of the second wave is submitted only once a job of the first wave has been seen finished (up to one poll interval late) and its video downloaded; the loop hands MultiTalk all ${wc.jobs} jobs at once and MultiTalk starts the 11th the moment a slot frees. That costs this package up to one poll interval per wave, in exchange for never holding more jobs than the plan runs.`,
 				]
 			: []),
 		...(wt[1].met
