@@ -3,8 +3,6 @@
  * settings, one-node workflows run through the harness, credentials, error assertions, and
  * stand-ins for the two core nodes the examples use (HTTP Request, Read/Write Files).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 
 import type {
 	ICredentialDataDecryptedObject,
@@ -21,8 +19,9 @@ import { runWorkflow } from '../../harness';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
 import type { LoggedRequest } from '../../emulator/types';
+import { singleNodeWorkflow } from '../../helpers/workflows';
 
-export const TRIGGER = 'When clicking ‘Execute workflow’';
+export { TRIGGER } from '../../helpers/workflows';
 export const NODE = 'AvatarTalk';
 
 export async function startLightningEmulator(settings: Record<string, unknown> = {}): Promise<Emulator> {
@@ -50,24 +49,8 @@ export function credentialsFor(emulator: Emulator, choice: CredentialChoice = {}
 }
 
 /** Manual Trigger -> AvatarTalk with these parameters. */
-export function avatarTalkWorkflow(parameters: INodeParameters, extras: { onError?: 'continueRegularOutput' } = {}): WorkflowJson {
-	return {
-		nodes: [
-			{ id: 't', name: TRIGGER, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 'a',
-				name: NODE,
-				type: 'n8n-nodes-talking-avatars.avatarTalk',
-				typeVersion: 1,
-				position: [220, 0],
-				parameters,
-				credentials: { avatarTalkApi: { id: 'cred-avatartalk', name: 'AvatarTalk account' } },
-				...(extras.onError ? { onError: extras.onError } : {}),
-			},
-		],
-		connections: { [TRIGGER]: { main: [[{ node: NODE, type: NodeConnectionTypes.Main, index: 0 }]] } },
-	};
-}
+export const avatarTalkWorkflow = (parameters: INodeParameters, extras: { onError?: 'continueRegularOutput' } = {}): WorkflowJson =>
+	singleNodeWorkflow({ name: NODE, type: 'avatarTalk', credential: ['avatarTalkApi', 'cred-avatartalk', 'AvatarTalk account'] }, parameters, extras);
 
 export async function runAvatarTalk(
 	emulator: Emulator,
@@ -157,39 +140,4 @@ export const httpRequestStandIn: INodeType = {
 	},
 };
 
-/** `n8n-nodes-base.readWriteFile` (write) for the harness: writes under `dir`. */
-export function readWriteFileStandIn(dir: string): INodeType {
-	return {
-		description: {
-			displayName: 'Read/Write Files from Disk (test stand-in)',
-			name: 'readWriteFile',
-			group: ['input'],
-			version: [1, 1.1],
-			description: 'Writes binary data to disk',
-			defaults: { name: 'Read/Write Files from Disk' },
-			inputs: [NodeConnectionTypes.Main],
-			outputs: [NodeConnectionTypes.Main],
-			usableAsTool: true,
-			properties: [
-				{ displayName: 'Operation', name: 'operation', type: 'options', options: [{ name: 'Write', value: 'write' }], default: 'write' },
-				{ displayName: 'File Path and Name', name: 'fileName', type: 'string', default: '' },
-				{ displayName: 'Input Binary Field', name: 'dataPropertyName', type: 'string', default: 'data' },
-				{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
-			],
-		},
-		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-			const items = this.getInputData();
-			const out: INodeExecutionData[] = [];
-			for (let i = 0; i < items.length; i++) {
-				const fileName = this.getNodeParameter('fileName', i) as string;
-				const property = this.getNodeParameter('dataPropertyName', i) as string;
-				const data = await this.helpers.getBinaryDataBuffer(i, property);
-				const target = path.resolve(dir, fileName);
-				mkdirSync(path.dirname(target), { recursive: true });
-				writeFileSync(target, data);
-				out.push({ json: { ...items[i].json, fileName }, binary: items[i].binary, pairedItem: { item: i } });
-			}
-			return [out];
-		},
-	};
-}
+export { readWriteFileStandIn } from '../../helpers/workflows';

@@ -21,8 +21,9 @@ import type { RunOptions, RunResult, WorkflowJson } from '../../harness';
 import { runWorkflow } from '../../harness';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
+import { singleNodeWorkflow } from '../../helpers/workflows';
 
-export const TRIGGER = 'When clicking ‘Execute workflow’';
+export { TRIGGER } from '../../helpers/workflows';
 export const NODE = 'AvatarTalk';
 
 /** Fast emulator defaults for tests. */
@@ -36,24 +37,9 @@ export function credentialsFor(emulator: Emulator, apiKey = emulator.keys.avatar
 	return { avatarTalkApi: { apiKey, baseUrl: emulator.urls.avatarTalk } };
 }
 
-export function avatarTalkWorkflow(parameters: INodeParameters, extras: { onError?: 'continueRegularOutput' } = {}): WorkflowJson {
-	return {
-		nodes: [
-			{ id: 't', name: TRIGGER, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 'a',
-				name: NODE,
-				type: 'n8n-nodes-talking-avatars.avatarTalk',
-				typeVersion: 1,
-				position: [220, 0],
-				parameters,
-				credentials: { avatarTalkApi: { id: 'cred-avatartalk', name: 'AvatarTalk account' } },
-				...(extras.onError ? { onError: extras.onError } : {}),
-			},
-		],
-		connections: { [TRIGGER]: { main: [[{ node: NODE, type: NodeConnectionTypes.Main, index: 0 }]] } },
-	};
-}
+/** Manual Trigger -> AvatarTalk with these parameters. */
+export const avatarTalkWorkflow = (parameters: INodeParameters, extras: { onError?: 'continueRegularOutput' } = {}): WorkflowJson =>
+	singleNodeWorkflow({ name: NODE, type: 'avatarTalk', credential: ['avatarTalkApi', 'cred-avatartalk', 'AvatarTalk account'] }, parameters, extras);
 
 export async function runAvatarTalk(
 	emulator: Emulator,

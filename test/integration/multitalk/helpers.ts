@@ -8,15 +8,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
-import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { RunOptions, RunResult, WorkflowJson } from '../../harness';
 import { runWorkflow } from '../../harness';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
 import type { LoggedRequest } from '../../emulator/types';
+import { singleNodeWorkflow } from '../../helpers/workflows';
 
-export const TRIGGER = 'When clicking ‘Execute workflow’';
+export { TRIGGER } from '../../helpers/workflows';
 export const NODE = 'MultiTalk';
 
 /** Fast emulator defaults for tests (jobs of 300 ms, webhooks retried after 20 ms). */
@@ -31,24 +32,8 @@ export function credentialsFor(emulator: Emulator, apiKey = emulator.keys.multiT
 }
 
 /** Manual Trigger -> MultiTalk with these parameters. */
-export function multiTalkWorkflow(parameters: INodeParameters, extras: { onError?: 'continueRegularOutput' } = {}): WorkflowJson {
-	return {
-		nodes: [
-			{ id: 't', name: TRIGGER, type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				id: 'm',
-				name: NODE,
-				type: 'n8n-nodes-talking-avatars.multiTalk',
-				typeVersion: 1,
-				position: [220, 0],
-				parameters,
-				credentials: { multiTalkApi: { id: 'cred-multitalk', name: 'MultiTalk account' } },
-				...(extras.onError ? { onError: extras.onError } : {}),
-			},
-		],
-		connections: { [TRIGGER]: { main: [[{ node: NODE, type: NodeConnectionTypes.Main, index: 0 }]] } },
-	};
-}
+export const multiTalkWorkflow = (parameters: INodeParameters, extras: { onError?: 'continueRegularOutput' } = {}): WorkflowJson =>
+	singleNodeWorkflow({ name: NODE, type: 'multiTalk', credential: ['multiTalkApi', 'cred-multitalk', 'MultiTalk account'] }, parameters, extras);
 
 /** Runs one MultiTalk node over `items` (one empty item by default). */
 export async function runMultiTalk(

@@ -2,11 +2,8 @@
  * Small helpers for the MuseTalk and LiveTalking integration tests: one-node workflows, stand-ins
  * for the core nodes the example workflows use, and error assertions.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 
 import type {
-	IDataObject,
 	IExecuteFunctions,
 	INodeCredentials,
 	INodeExecutionData,
@@ -67,46 +64,7 @@ export function expectInputError(result: RunResult, message: string | RegExp): N
 	return result.error?.error as NodeOperationError;
 }
 
-/**
- * `n8n-nodes-base.readWriteFile` (operation write) for the harness: writes the binary property
- * to `fileName` resolved under `dir`, and passes the item on as the real node does.
- */
-export function readWriteFileStandIn(dir: string): INodeType {
-	return {
-		description: {
-			displayName: 'Read/Write Files from Disk (test stand-in)',
-			name: 'readWriteFile',
-			group: ['input'],
-			version: [1, 1.1],
-			description: 'Writes binary data to disk',
-			defaults: { name: 'Read/Write Files from Disk' },
-			inputs: [NodeConnectionTypes.Main],
-			outputs: [NodeConnectionTypes.Main],
-			usableAsTool: true,
-			properties: [
-				{ displayName: 'Operation', name: 'operation', type: 'options', options: [{ name: 'Write', value: 'write' }], default: 'write' },
-				{ displayName: 'File Path and Name', name: 'fileName', type: 'string', default: '' },
-				{ displayName: 'Input Binary Field', name: 'dataPropertyName', type: 'string', default: 'data' },
-				{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
-			],
-		},
-		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-			const items = this.getInputData();
-			const out: INodeExecutionData[] = [];
-			for (let i = 0; i < items.length; i++) {
-				const fileName = this.getNodeParameter('fileName', i) as string;
-				const property = this.getNodeParameter('dataPropertyName', i) as string;
-				this.helpers.assertBinaryData(i, property);
-				const data = await this.helpers.getBinaryDataBuffer(i, property);
-				const target = path.resolve(dir, fileName);
-				mkdirSync(path.dirname(target), { recursive: true });
-				writeFileSync(target, data);
-				out.push({ json: { ...items[i].json, fileName } as IDataObject, binary: items[i].binary, pairedItem: { item: i } });
-			}
-			return [out];
-		},
-	};
-}
+export { readWriteFileStandIn } from '../../helpers/workflows';
 
 /** `n8n-nodes-base.wait` (time interval) for the harness: passes items on after a short pause. */
 export const waitStandIn: INodeType = {
