@@ -29,28 +29,11 @@ import * as bolt11 from 'bolt11';
 import { chunked, fixture, largeMp4 } from '../media';
 import type { Emulator } from '../server';
 import type { EmuRequest } from '../types';
+import { AVATARS, AVATARTALK_NO_CREDITS_KEY, EMOTIONS, LANGUAGES } from './avatartalk';
 
-// The document's lists (kept here, not imported from the node, so the stand-in checks the node).
-const AVATARS = [
-	'japanese_man',
-	'old_european_woman',
-	'european_woman',
-	'european_man',
-	'african_man',
-	'african_woman',
-	'japanese_woman',
-	'iranian_man',
-	'mexican_man',
-	'mexican_woman',
-	'colombian_woman',
-	'old_japanese_man',
-	'arab_man',
-	'arab_woman',
-];
-const EMOTIONS_WITH_EXPRESSIVE = ['happy', 'neutral', 'serious', 'expressive'];
-const LANGUAGES = ['en', 'es', 'fr', 'de', 'it', 'pt', 'pl', 'tr', 'ru', 'nl', 'cs', 'ar', 'zh', 'ja', 'hu', 'ko', 'hi'];
-/** Same default as ./avatartalk.ts: a valid key whose account has no video time. */
-const NO_CREDITS_KEY = 'emulator-avatartalk-no-credits-key';
+// The document's lists live in the AvatarTalk stand-in (not imported from the node, so the
+// emulator checks the node); Lightning also accepts `expressive`, as documented.
+const EMOTIONS_WITH_EXPRESSIVE = [...EMOTIONS, 'expressive'];
 
 const ERRORS = {
 	invalidParameters: (details: Record<string, string>) => ({
@@ -345,7 +328,7 @@ export function register(emulator: Emulator): void {
 	});
 
 	// ---- LiveKit sessions ----------------------------------------------------------------------
-	const noCreditsKey = () => String(setting('avatarTalkNoCreditsKey') ?? NO_CREDITS_KEY);
+	const noCreditsKey = () => String(setting('avatarTalkNoCreditsKey') ?? AVATARTALK_NO_CREDITS_KEY);
 
 	app.route('POST', '/livekit/create-session', (req, res) => {
 		if (req.bearer === noCreditsKey()) return res.json(403, ERRORS.noCredits);
