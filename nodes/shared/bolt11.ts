@@ -78,18 +78,46 @@ export function bech32Encode(hrp: string, words: number[], variant: 'bech32' | '
 	return `${hrp}1${[...words, ...checksum].map((w) => CHARSET[w]).join('')}`;
 }
 
+/** Names a character the way a user sees it (or does not see it) in a pasted invoice. */
+function describeCharacter(char: string): string {
+	const code = char.codePointAt(0) ?? 0;
+	if (char === ' ') return 'a space';
+	if (char === '\n' || char === '\r') return 'a line break';
+	if (char === '\t') return 'a tab';
+	if (code === 0xa0) return 'a non-breaking space';
+	if ([0x200b, 0x200c, 0x200d, 0x2060, 0xfeff].includes(code)) return 'an invisible zero-width character';
+	if (/\s/u.test(char)) return 'a space character';
+	if (code < 32 || (code >= 127 && code < 160)) return 'an invisible control character';
+	if ('\u2018\u2019\u201c\u201d'.includes(char)) return `a typographic quote (${char})`;
+	return `the character "${char}"`;
+}
+
+/**
+ * Refuses anything that cannot be part of a bech32 string (outside printable ASCII), naming
+ * the character and its position in words a user knows: invoices are pasted from wallets,
+ * chats and PDFs, which add spaces, line breaks, quotes and invisible characters.
+ */
+function rejectForeignCharacters(input: string): void {
+	let position = 0;
+	for (const char of input) {
+		position++;
+		const code = char.codePointAt(0) ?? 0;
+		if (code < 33 || code > 126) {
+			fail(
+				'malformed',
+				`Malformed invoice: it contains ${describeCharacter(char)} at position ${position}; paste the invoice exactly as your wallet shows it, without spaces, line breaks or other characters`,
+			);
+		}
+	}
+}
+
 /**
  * Decodes a bech32 string the way BOLT #11 asks: BIP-173 rules (one case only, checksum),
  * but without the 90-character limit. Returns the lower-case human-readable part and the
  * 5-bit words without the checksum.
  */
 export function bech32Decode(input: string): { hrp: string; words: number[] } {
-	for (let i = 0; i < input.length; i++) {
-		const code = input.charCodeAt(i);
-		if (code < 33 || code > 126) {
-			fail('malformed', `Malformed invoice: character ${i + 1} is not a printable ASCII character`);
-		}
-	}
+	rejectForeignCharacters(input);
 	const hasLower = input !== input.toUpperCase();
 	const hasUpper = input !== input.toLowerCase();
 	if (hasLower && hasUpper) {
@@ -103,7 +131,12 @@ export function bech32Decode(input: string): { hrp: string; words: number[] } {
 	const words: number[] = [];
 	for (let i = separator + 1; i < s.length; i++) {
 		const value = CHARSET.indexOf(s[i]);
-		if (value === -1) fail('malformed', `Malformed invoice: "${s[i]}" (position ${i + 1}) is not a bech32 character`);
+		if (value === -1) {
+			fail(
+				'malformed',
+				`Malformed invoice: it contains "${input[i]}" at position ${i + 1}, a character no invoice has after its prefix (invoices never use b, i, o or 1 there); check for a typo`,
+			);
+		}
 		words.push(value);
 	}
 	if (polymod([...hrpExpand(hrp), ...words]) !== BECH32_CONST) {
@@ -547,10 +580,21 @@ function safeNumber(value: bigint, what: string): number {
 	return Number(value);
 }
 
+/**
+ * The invoice as a user pasted it, made decodable: without a `lightning:` URI prefix and
+ * without whitespace (spaces, tabs, line breaks, non-breaking spaces), which wallets and chats
+ * add when they wrap or format a long invoice. Removing them is safe: no invoice contains
+ * whitespace, and the bech32 checksum still catches a changed or missing character.
+ */
+export function normalizeInvoiceText(invoice: unknown): string {
+	let input = String(invoice ?? '').replace(/\s+/gu, '');
+	if (/^lightning:/i.test(input)) input = input.slice('lightning:'.length);
+	return input;
+}
+
 /** Decodes and verifies a BOLT #11 invoice; throws a Bolt11Error saying what is wrong. */
 export function decodeBolt11(invoice: string): DecodedInvoice {
-	let input = String(invoice ?? '').trim();
-	if (/^lightning:/i.test(input)) input = input.slice('lightning:'.length);
+	const input = normalizeInvoiceText(invoice);
 	if (input === '') fail('malformed', 'Malformed invoice: it is empty');
 	const { hrp, words } = bech32Decode(input);
 	const { network, amountMsat } = parseHumanReadablePart(hrp);

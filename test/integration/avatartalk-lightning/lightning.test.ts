@@ -225,6 +225,20 @@ describe('Get Payment', () => {
 		expect(calls(emulator)).toHaveLength(0);
 	});
 
+	it('an invoice pasted with a space and a line break is sent cleaned; an invisible character is named', async () => {
+		const { bolt11_invoice: invoice } = await newInvoice();
+		const pasted = `lightning:${invoice.slice(0, 6)} ${invoice.slice(6, 50)}\n${invoice.slice(50)}`;
+		const result = await runAvatarTalk(emulator, lightning('getPayment', { invoice: pasted }));
+		expect(result.json(NODE)[0]).toMatchObject({ invoice, status: 'pending' });
+		expect(calls(emulator, 'GET').map((r) => r.path)).toEqual([`/lightning/payment/${invoice}`]);
+
+		emulator.clearLog();
+		const hidden = `${invoice.slice(0, 6)}\u200b${invoice.slice(6)}`;
+		const error = expectInputError(await runAvatarTalk(emulator, lightning('getPayment', { invoice: hidden })), /is not a valid BOLT11/);
+		expect(error.description).toMatch(/an invisible zero-width character at position 7; paste the invoice exactly as your wallet shows it/);
+		expect(calls(emulator)).toHaveLength(0);
+	});
+
 	it('an expired invoice may still be looked up (it may have been paid in time)', async () => {
 		const result = await runAvatarTalk(emulator, lightning('getPayment', { invoice: VALID.coffee }));
 		// The spec's 2017 invoice is unknown here: the request is sent, the server says 404.

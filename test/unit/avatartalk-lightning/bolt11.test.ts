@@ -174,6 +174,33 @@ describe('BOLT #11 specification examples: valid invoices', () => {
 	it('accepts a "lightning:" URI prefix and surrounding spaces', () => {
 		expect(decodeBolt11(`  lightning:${VALID.coffee} `).paymentRequest).toBe(VALID.coffee);
 	});
+
+	it('accepts an invoice pasted with spaces, tabs or line breaks inside (wrapped by a chat or PDF)', () => {
+		const c = VALID.coffee;
+		const pasted = `${c.slice(0, 6)} ${c.slice(6, 40)}\n${c.slice(40, 80)}\r\n\t${c.slice(80, 100)}\u00a0${c.slice(100)}`;
+		expect(decodeBolt11(pasted).paymentRequest).toBe(c);
+		expect(decodeBolt11(`lightning: ${c.slice(0, 30)} ${c.slice(30)}`).paymentRequest).toBe(c);
+	});
+
+	it.each([
+		['a zero-width space', '\u200b', /an invisible zero-width character at position 7/],
+		['a control character', '\u0007', /an invisible control character at position 7/],
+		['a typographic quote', '\u201d', /a typographic quote \(\u201d\) at position 7/],
+		['a non-ASCII letter', '\u00e9', /the character "\u00e9" at position 7/],
+	])('names %s and its position in user words', (_name, char, message) => {
+		const error = rejection(`${VALID.coffee.slice(0, 6)}${char}${VALID.coffee.slice(6)}`);
+		expect(error.reason).toBe('malformed');
+		expect(error.message).toMatch(message);
+		expect(error.message).toMatch(/paste the invoice exactly as your wallet shows it/);
+		expect(error.message).not.toMatch(/printable ASCII/);
+	});
+
+	it('names a letter bech32 never uses, with its position', () => {
+		const typo = `${VALID.coffee.slice(0, 20)}o${VALID.coffee.slice(21)}`;
+		const error = rejection(typo);
+		expect(error.message).toMatch(/contains "o" at position 21/);
+		expect(error.message).toMatch(/check for a typo/);
+	});
 });
 
 describe('BOLT #11 specification examples: invalid invoices are rejected with the reason', () => {
