@@ -143,7 +143,8 @@ export function distIsStale(): boolean {
 	const oldestOutput = Math.min(...outputs.map((file) => statSync(file).mtimeMs));
 	const newestSource = Math.max(
 		...['nodes', 'credentials', 'icons'].map((dir) => newestMtime(path.join(REPO_ROOT, dir))),
-		statSync(path.join(REPO_ROOT, 'package.json')).mtimeMs,
+		// The compiler options decide what dist/ holds (source maps, declarations) too.
+		...['package.json', 'tsconfig.json'].map((file) => statSync(path.join(REPO_ROOT, file)).mtimeMs),
 	);
 	return newestSource > oldestOutput;
 }
