@@ -1,6 +1,7 @@
-import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { ProviderFailure } from './errors';
+import type { ApiRequest } from './http';
 
 /** What the shared transport needs to know about one service. */
 export interface Provider {
@@ -15,6 +16,13 @@ export interface Provider {
 	baseUrl(credentials: ICredentialDataDecryptedObject): string;
 	/** Reads the provider's documented error body. */
 	parseError(body: unknown): ProviderFailure | undefined;
+	/** A plain-language sentence for a failed status (what to check), added to the error. */
+	hint?(statusCode: number): string | undefined;
+	/**
+	 * Defaults for every request an operation sends through its context, from state shared by
+	 * the run's items (MultiTalk's requests-per-minute pacer, for example).
+	 */
+	requestDefaults?(ctx: IExecuteFunctions, shared: Map<string, unknown>): Partial<ApiRequest>;
 }
 
 /** Trims trailing slashes and, when given, a trailing path suffix such as `/api/v1`. */

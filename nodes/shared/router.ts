@@ -6,28 +6,63 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import type { DownloadTarget } from './binary';
+import { downloadToBinary } from './binary';
 import { mapWithConcurrency } from './concurrency';
-import type { RequestLimits } from './http';
-import { executionSignal } from './http';
+import type { ApiRequest, ApiResponse, RequestLimits } from './http';
+import { apiRequest, executionSignal } from './http';
+import type { Provider } from './provider';
 import { readRequestLimits } from './requestSettings';
+import { InputValidator } from './validation';
+
+/** A request as an operation writes it: the item's index, signal and limits are added for it. */
+export type ItemRequest = Omit<ApiRequest, 'itemIndex' | 'signal' | 'limits'> & {
+	/** Combined with the item's signal (both stop the request). */
+	signal?: AbortSignal;
+	/** Overrides single Request Settings for this request (a shorter timeout, for example). */
+	limits?: Partial<RequestLimits>;
+};
 
 /** Everything an operation needs besides `this` (the n8n execute context). */
-export interface OperationContext {
+export interface OperationContext<Input = unknown> {
 	itemIndex: number;
+	/** This item's parameters, read and checked by the operation's `parse` before any item ran. */
+	input: Input;
 	/** Fires when the execution is cancelled or when a sibling item failed the run. */
 	signal: AbortSignal;
 	/** Timeout, attempts and Retry-After cap from "Request Settings". */
 	limits: RequestLimits;
 	/** State shared by all items of this run (a request pacer, for example). */
 	shared: Map<string, unknown>;
+	/**
+	 * `apiRequest` for this item: item index, cancel signal, Request Settings and the provider's
+	 * hints (and its per-run request defaults, such as a pacer) always go with it.
+	 */
+	request<T = IDataObject>(provider: Provider, request: ItemRequest): Promise<ApiResponse<T>>;
+	/** `downloadToBinary` for this item, with the same context as `request`. */
+	download(
+		provider: Provider,
+		request: Omit<ItemRequest, 'responseType'>,
+		target: DownloadTarget,
+		maxAttempts?: number,
+	): ReturnType<typeof downloadToBinary>;
 }
 
 export type OperationResult = INodeExecutionData | INodeExecutionData[];
 
-/** One operation: its UI fields and what it does for one item. One file each. */
-export interface Operation {
+/**
+ * One operation: its UI fields, how it reads one item, and what it does with it. One file each.
+ * `parse` runs for every item before any item's `execute`, so bad input fails the run (or, under
+ * Continue On Fail, just its item) before a single request, paid or not, is sent.
+ */
+export interface Operation<Input = unknown> {
 	description: INodeProperties[];
-	execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult>;
+	/**
+	 * Reads and validates one item's parameters into a typed input. No requests here: throw a
+	 * NodeOperationError (the validator does) naming the field and what is allowed.
+	 */
+	parse?(this: IExecuteFunctions, itemIndex: number, v: InputValidator): Input | Promise<Input>;
+	execute(this: IExecuteFunctions, op: OperationContext<Input>): Promise<OperationResult>;
 	/** How many items may run at once (read from the node's parameters). Default 1. */
 	concurrency?(this: IExecuteFunctions): number;
 	/**
@@ -70,16 +105,44 @@ export async function route(this: IExecuteFunctions, operations: OperationMap): 
 	const cancel = executionSignal(this);
 	const signal = cancel ? AbortSignal.any([cancel, stop.signal]) : stop.signal;
 	const shared = new Map<string, unknown>();
-	if (operation.runOnceForAllItems) return await runOnce(this, operation, { signal, shared });
-	const limit = Math.max(1, Math.floor(operation.concurrency?.call(this) ?? 1));
 	const continueOnFail = this.continueOnFail();
+
+	// Every item is read and checked before the first request of the run: one bad item among
+	// many never leaves paid work half-started. Without Continue On Fail the first bad item
+	// fails the run here; with it, only that item becomes an error item.
+	const parsed: Array<{ ok: true; input: unknown; limits: RequestLimits } | { ok: false; error: unknown }> = [];
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const input: unknown = await operation.parse?.call(this, itemIndex, new InputValidator(this.getNode(), itemIndex));
+			parsed.push({ ok: true, input, limits: readRequestLimits(this, itemIndex) });
+		} catch (error) {
+			if (!continueOnFail) throw wrap(this, error, itemIndex);
+			parsed.push({ ok: false, error });
+		}
+	}
+	const context = (itemIndex: number, input: unknown, limits: RequestLimits): OperationContext =>
+		itemContext(this, { itemIndex, input, signal, shared, limits });
+
+	if (operation.runOnceForAllItems) {
+		return await runOnce(this, operation, () => {
+			// One run for all items: under Continue On Fail a bad item fails it as one error item.
+			const inputs: unknown[] = [];
+			for (const p of parsed) {
+				if (!p.ok) throw p.error;
+				inputs.push(p.input);
+			}
+			return context(0, inputs, (parsed[0] as { limits: RequestLimits }).limits);
+		});
+	}
+	const limit = Math.max(1, Math.floor(operation.concurrency?.call(this) ?? 1));
 	let firstFatal: { error: unknown } | undefined;
 
 	const settled = await mapWithConcurrency(items.length, limit, async (itemIndex) => {
 		if (firstFatal) throw firstFatal.error;
 		try {
-			const limits = readRequestLimits(this, itemIndex);
-			const result = await operation.execute.call(this, { itemIndex, signal, limits, shared });
+			const own = parsed[itemIndex];
+			if (!own.ok) throw own.error;
+			const result = await operation.execute.call(this, context(itemIndex, own.input, own.limits));
 			return (Array.isArray(result) ? result : [result]).map((item) => ({
 				...item,
 				pairedItem: item.pairedItem ?? { item: itemIndex },
@@ -102,18 +165,42 @@ export async function route(this: IExecuteFunctions, operations: OperationMap): 
 	return [output];
 }
 
+/** The context of one item: its request helpers carry the item's index, signal and limits. */
+function itemContext(
+	ctx: IExecuteFunctions,
+	base: Pick<OperationContext, 'itemIndex' | 'input' | 'signal' | 'shared' | 'limits'>,
+): OperationContext {
+	const complete = (provider: Provider, request: ItemRequest): ApiRequest => {
+		const providerHint = provider.hint;
+		const ownHint = request.hint;
+		return {
+			...provider.requestDefaults?.(ctx, base.shared),
+			...request,
+			itemIndex: base.itemIndex,
+			signal: request.signal ? AbortSignal.any([base.signal, request.signal]) : base.signal,
+			limits: { ...base.limits, ...request.limits },
+			hint: ownHint || providerHint ? (status) => ownHint?.(status) ?? providerHint?.(status) : undefined,
+		};
+	};
+	return {
+		...base,
+		request: async (provider, request) => await apiRequest(ctx, provider, complete(provider, request)),
+		download: async (provider, request, target, maxAttempts) =>
+			await downloadToBinary(ctx, provider, complete(provider, request), target, maxAttempts),
+	};
+}
+
 /** `runOnceForAllItems` operations: one call, its outputs paired with every input item. */
 async function runOnce(
 	ctx: IExecuteFunctions,
 	operation: Operation,
-	{ signal, shared }: Pick<OperationContext, 'signal' | 'shared'>,
+	context: () => OperationContext,
 ): Promise<INodeExecutionData[][]> {
 	const count = ctx.getInputData().length;
 	if (count === 0) return [[]];
 	const allItems = Array.from({ length: count }, (_, item) => ({ item }));
 	try {
-		const limits = readRequestLimits(ctx, 0);
-		const result = await operation.execute.call(ctx, { itemIndex: 0, signal, limits, shared });
+		const result = await operation.execute.call(ctx, context());
 		return [(Array.isArray(result) ? result : [result]).map((item) => ({ ...item, pairedItem: item.pairedItem ?? allItems }))];
 	} catch (error) {
 		if (ctx.continueOnFail()) return [[{ json: errorJson(error), pairedItem: allItems }]];

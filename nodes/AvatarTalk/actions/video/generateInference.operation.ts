@@ -1,10 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { downloadToBinary, withBinary } from '../../../shared/binary';
+import { withBinary } from '../../../shared/binary';
 import { providerApiError } from '../../../shared/errors';
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { AVATARS, EMOTIONS, LANGUAGES } from '../../constants';
 import { avatarTalk, videoFileName } from '../../transport';
 import {
@@ -90,14 +89,18 @@ export function concurrency(this: IExecuteFunctions): number {
 	return Math.max(1, Math.min(32, Math.floor(Number(options.concurrency ?? 1)) || 1));
 }
 
-/**
- * POST /inference in one of three modes. Generation is paid work, so the POST is never
- * repeated after a failure the server may have acted on (only after 429/503 or a refused
- * connection, which apiRequest handles).
- */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const i = op.itemIndex;
-	const v = validatorFor(this.getNode(), i);
+interface Input {
+	body: IDataObject & { text: string; avatar: string; emotion: string; language: string };
+	mode: Mode;
+	/** Download the finished MP4 (Wait for Video with "Download Video" on). */
+	download: boolean;
+	/** The output binary field, for Stream Video or a download. */
+	binaryProperty: string;
+	fileName?: string;
+}
+
+/** Reads one item; runs for every item before any inference is requested. */
+export function parse(this: IExecuteFunctions, i: number, v: InputValidator): Input {
 	const text = v.text('Text', this.getNodeParameter('text', i));
 	const avatar = v.oneOf('Avatar', this.getNodeParameter('avatar', i), AVATARS);
 	const emotion = v.oneOf('Emotion', this.getNodeParameter('emotion', i), EMOTIONS);
@@ -107,16 +110,24 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const binaryProperty =
 		mode === 'stream' || download ? v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', i)).trim() : '';
 	const options = this.getNodeParameter('options', i, {}) as { fileName?: string };
+	return { body: { text, avatar, emotion, language }, mode, download, binaryProperty, fileName: options.fileName };
+}
 
-	const body: IDataObject = { text, avatar, emotion, language };
-	const common = { itemIndex: i, limits: op.limits, signal: op.signal, idempotent: false };
+/**
+ * POST /inference in one of three modes. Generation is paid work, so the POST is never
+ * repeated after a failure the server may have acted on (only after 429/503 or a refused
+ * connection, which apiRequest handles).
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext<Input>): Promise<OperationResult> {
+	const { mode, download, binaryProperty } = op.input;
+	const body: IDataObject = { ...op.input.body };
+	const { text, avatar, emotion, language } = op.input.body;
 
 	if (mode === 'stream') {
-		const fileName = videoFileName(`${avatar}-${Date.now()}`, options.fileName);
-		const { binary, bytes, headers } = await downloadToBinary(
-			this,
+		const fileName = videoFileName(`${avatar}-${Date.now()}`, op.input.fileName);
+		const { binary, bytes, headers } = await op.download(
 			avatarTalk,
-			{ ...common, method: 'POST', url: '/inference', qs: { stream: 'true' }, body },
+			{ method: 'POST', url: '/inference', qs: { stream: 'true' }, body, idempotent: false },
 			{ fileName, mimeType: 'video/mp4' },
 			1,
 		);
@@ -125,7 +136,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 			throw providerApiError(this.getNode(), {
 				provider: avatarTalk.name,
 				fallback: `The stream answered with "${contentType}" instead of an MP4 video`,
-				itemIndex: i,
+				itemIndex: op.itemIndex,
 			});
 		}
 		const json: IDataObject = {
@@ -141,12 +152,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	}
 
 	if (mode === 'delayed') body.delayed = true;
-	const response = await apiRequest<InferenceResponse>(this, avatarTalk, {
-		...common,
-		method: 'POST',
-		url: '/inference',
-		body,
-	});
+	const response = await op.request<InferenceResponse>(avatarTalk, { method: 'POST', url: '/inference', body, idempotent: false });
 	const result = response.body;
 	if (!download) return { json: result };
 
@@ -155,17 +161,12 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 			provider: avatarTalk.name,
 			fallback: `The inference finished with status "${String(result.status ?? 'unknown')}" but returned no mp4_url to download`,
 			hint: 'Turn off "Download Video" to get the result without the file.',
-			itemIndex: i,
+			itemIndex: op.itemIndex,
 		});
 	}
 	// mp4_url is absolute. On the credential's origin the API key goes with it; on any other
 	// origin (a CDN, a presigned link) apiRequest sends it without credentials.
-	const fileName = videoFileName(String(result.id ?? `${avatar}-${Date.now()}`), options.fileName);
-	const { binary } = await downloadToBinary(
-		this,
-		avatarTalk,
-		{ method: 'GET', url: result.mp4_url, itemIndex: i, limits: op.limits, signal: op.signal },
-		{ fileName, mimeType: 'video/mp4' },
-	);
+	const fileName = videoFileName(String(result.id ?? `${avatar}-${Date.now()}`), op.input.fileName);
+	const { binary } = await op.download(avatarTalk, { method: 'GET', url: result.mp4_url }, { fileName, mimeType: 'video/mp4' });
 	return withBinary({ json: result }, { [binaryProperty]: binary });
 }

@@ -1,8 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { downloadToBinary, withBinary } from '../../../shared/binary';
+import { withBinary } from '../../../shared/binary';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { avatarTalk, videoFileName } from '../../transport';
 import { concurrencyOption, fileNameOption, outputBinaryField } from '../fields';
 
@@ -65,14 +65,15 @@ function toMp4Url(url: string): string {
 	return parsed.toString();
 }
 
-/**
- * GET /inference/:id/video.mp4 streamed into binary data. A plain GET of a fixed inference is
- * safe to repeat when the download breaks (the same inference is generated once), so
- * downloadToBinary retries it whole.
- */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const i = op.itemIndex;
-	const v = validatorFor(this.getNode(), i);
+interface Input {
+	/** A path under the credential's base URL, or the absolute URL the user gave. */
+	url: string;
+	id: string;
+	binaryProperty: string;
+	fileName: string;
+}
+
+export function parse(this: IExecuteFunctions, i: number, v: InputValidator): Input {
 	const source = v.oneOf('Video Source', this.getNodeParameter('source', i), ['id', 'url']);
 	let url: string;
 	let id: string;
@@ -86,26 +87,26 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	}
 	const binaryProperty = v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', i)).trim();
 	const options = this.getNodeParameter('options', i, {}) as { fileName?: string };
-	const fileName = videoFileName(decodeURIComponent(id), options.fileName);
+	return { url, id: decodeURIComponent(id), binaryProperty, fileName: videoFileName(decodeURIComponent(id), options.fileName) };
+}
 
-	const { binary, bytes } = await downloadToBinary(
-		this,
+/**
+ * GET /inference/:id/video.mp4 streamed into binary data. A plain GET of a fixed inference is
+ * safe to repeat when the download breaks (the same inference is generated once), so
+ * downloadToBinary retries it whole.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext<Input>): Promise<OperationResult> {
+	const { url, id, binaryProperty, fileName } = op.input;
+	const { binary, bytes } = await op.download(
 		avatarTalk,
 		{
 			method: 'GET',
 			url,
-			itemIndex: i,
-			limits: op.limits,
-			signal: op.signal,
 			hint: (status) =>
 				status === 404 ? 'Check the inference ID: use the "id" (or "mp4_url") returned by Generate Inference.' : undefined,
 		},
 		{ fileName, mimeType: 'video/mp4' },
 	);
-	const json: IDataObject = {
-		id: decodeURIComponent(id),
-		file_name: fileName,
-		file_size_bytes: bytes ?? null,
-	};
+	const json: IDataObject = { id, file_name: fileName, file_size_bytes: bytes ?? null };
 	return withBinary({ json }, { [binaryProperty]: binary });
 }
