@@ -1,5 +1,5 @@
 import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 /** What a provider said went wrong, read from its own error body. */
 export interface ProviderFailure {
@@ -143,4 +143,20 @@ export function providerApiError(node: INode, input: ApiErrorInput): NodeApiErro
 	if (failure?.code) error.context.providerCode = failure.code;
 	if (statusCode) error.context.statusCode = statusCode;
 	return error;
+}
+
+/**
+ * Re-throw a caught error as an n8n error. NodeApiError and NodeOperationError pass through
+ * unchanged (they already carry the provider's message, code and any hint added on the way);
+ * anything else (a fault no lower layer classified) becomes a NodeOperationError on the item, so
+ * the user never sees a bare Error. n8n's scanner rule `require-node-api-error` asks for exactly
+ * this in every catch block, and ignores inline disable comments.
+ */
+export function asNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex?: number,
+): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
 }

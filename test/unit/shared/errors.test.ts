@@ -1,7 +1,8 @@
 import type { INode } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import {
+	asNodeError,
 	parseAvaTarError,
 	parseAvatarTalkError,
 	parseDetail,
@@ -97,5 +98,25 @@ describe('providerApiError without an HTTP status (WebSocket failures)', () => {
 		expect(error.httpCode ?? null).toBeNull();
 		expect(error.context.providerCode).toBe('AUDIO_PROCESSING_ERROR');
 		expect(error.message).toBe('AvaTar: Failed to process audio input [AUDIO_PROCESSING_ERROR]');
+	});
+});
+
+describe('asNodeError (a caught error re-thrown as an n8n error)', () => {
+	it('passes NodeApiError and NodeOperationError through unchanged, hints included', () => {
+		const api = providerApiError(node, { provider: 'MuseTalk', statusCode: 404, failure: { message: 'gone' } });
+		api.description = 'hint';
+		expect(asNodeError(node, api, 2)).toBe(api);
+		const op = new NodeOperationError(node, 'Timed out', { itemIndex: 1 });
+		expect(asNodeError(node, op, 2)).toBe(op);
+	});
+
+	it('turns anything else into a NodeOperationError on the item, keeping the message', () => {
+		const wrapped = asNodeError(node, new TypeError('socket hang up'), 3);
+		expect(wrapped).toBeInstanceOf(NodeOperationError);
+		expect(wrapped.message).toBe('socket hang up');
+		expect(wrapped.context.itemIndex).toBe(3);
+		const fromString = asNodeError(node, 'boom', 0);
+		expect(fromString).toBeInstanceOf(NodeOperationError);
+		expect(fromString.message).toBe('boom');
 	});
 });

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { providerApiError } from '../../../shared/errors';
+import { asNodeError, providerApiError } from '../../../shared/errors';
 import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { SseReadError, readSseStream } from '../../../shared/sse';
@@ -246,8 +246,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 				itemIndex: op.itemIndex,
 			});
 		}
-		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- already a NodeApiError/NodeOperationError
-		if (error instanceof NodeApiError || error instanceof NodeOperationError) throw error;
+		if (error instanceof NodeApiError || error instanceof NodeOperationError) throw asNodeError(node, error, op.itemIndex);
 		if (op.signal.aborted) throw new NodeOperationError(node, 'The execution was cancelled', { itemIndex: op.itemIndex });
 		throw providerApiError(node, {
 			provider: avaTar.name,

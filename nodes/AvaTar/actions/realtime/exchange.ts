@@ -2,7 +2,7 @@ import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, I
 import { NodeOperationError } from 'n8n-workflow';
 
 import { CappedBuffer } from '../../../shared/binary';
-import { providerApiError } from '../../../shared/errors';
+import { asNodeError, providerApiError } from '../../../shared/errors';
 import type { OperationContext } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import type { WsMessage } from '../../../shared/websocket';
@@ -358,8 +358,7 @@ export async function runExchange(
 		} catch (error) {
 			// The server may have said why before closing (SESSION_NOT_FOUND...): report that.
 			await drainForError(ws, collector);
-			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- WsSession and the send step throw NodeApiError/NodeOperationError only
-			throw error;
+			throw asNodeError(node, error, op.itemIndex);
 		}
 		if (settings.waitUntil === 'none') return await collector.output(sessionId, sent, 'sent');
 

@@ -1,8 +1,7 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { downloadToBinary } from '../../../shared/binary';
-import { providerApiError } from '../../../shared/errors';
+import { asNodeError, providerApiError } from '../../../shared/errors';
 import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { validatorFor } from '../../../shared/validation';
@@ -108,12 +107,10 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 			},
 			{ fileName, mimeType: 'video/mp4' },
 		));
-	} catch (error) {
+	} catch (caught) {
 		// The recording is safely in S3 already: say where, so nothing is lost.
-		if (error instanceof NodeApiError || error instanceof NodeOperationError) {
-			error.description = `${error.description ? `${error.description} ` : ''}The recording was saved to S3 (s3_key ${String(result.s3_key ?? 'unknown')}, recording_id ${id}).`;
-		}
-		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- a NodeApiError from downloadToBinary, annotated above
+		const error = asNodeError(this.getNode(), caught, itemIndex);
+		error.description = `${error.description ? `${error.description} ` : ''}The recording was saved to S3 (s3_key ${String(result.s3_key ?? 'unknown')}, recording_id ${id}).`;
 		throw error;
 	}
 	return { json, binary: { [field]: binary } };

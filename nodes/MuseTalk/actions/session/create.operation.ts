@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { providerApiError } from '../../../shared/errors';
+import { asNodeError, providerApiError } from '../../../shared/errors';
 import { apiRequest } from '../../../shared/http';
 import { formatDuration, pollUntil } from '../../../shared/polling';
 import type { OperationContext, OperationResult } from '../../../shared/router';
@@ -130,8 +130,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 		if (error instanceof NodeOperationError && error.message.startsWith('Timed out')) {
 			error.description = `The avatar was not ready within ${formatDuration(timeoutMs)}. Raise "Timeout (Seconds)", or check later with Session → Get Status (session ID ${sessionId}).`;
 		}
-		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- already a NodeApiError/NodeOperationError from apiRequest or pollUntil
-		throw error;
+		throw asNodeError(this.getNode(), error, itemIndex);
 	}
 
 	if (final.status === 'error') {

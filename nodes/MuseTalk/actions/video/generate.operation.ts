@@ -1,8 +1,7 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { downloadToBinary } from '../../../shared/binary';
-import { providerApiError } from '../../../shared/errors';
+import { asNodeError, providerApiError } from '../../../shared/errors';
 import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { validatorFor } from '../../../shared/validation';
@@ -104,13 +103,13 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	try {
 		if (videoField) await fetchFile(result.video_url, 'video', videoField);
 		if (audioField) await fetchFile(result.audio_url, 'audio', audioField);
-	} catch (error) {
+	} catch (caught) {
 		// The paid generation did succeed: say where its files are so nothing is lost.
+		const error = asNodeError(this.getNode(), caught, itemIndex);
 		const files = [json.video_file, json.audio_file].filter(Boolean).join(' and ');
-		if (files && (error instanceof NodeApiError || error instanceof NodeOperationError)) {
+		if (files) {
 			error.description = `${error.description ? `${error.description} ` : ''}The video was generated (${files}); fetch it later with Video → Download File.`;
 		}
-		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- a NodeApiError from downloadToBinary, annotated above
 		throw error;
 	}
 	return Object.keys(binary).length ? { json, binary } : { json };
