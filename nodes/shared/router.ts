@@ -13,6 +13,8 @@ import type { ApiRequest, ApiResponse, RequestLimits } from './http';
 import { apiRequest, executionSignal } from './http';
 import type { Provider } from './provider';
 import { readRequestLimits } from './requestSettings';
+import type { PollOptions } from './polling';
+import { pollUntil } from './polling';
 import { InputValidator } from './validation';
 
 /** A request as an operation writes it: the item's index, signal and limits are added for it. */
@@ -46,6 +48,8 @@ export interface OperationContext<Input = unknown> {
 		target: DownloadTarget,
 		maxAttempts?: number,
 	): ReturnType<typeof downloadToBinary>;
+	/** `pollUntil` for this item: stops at once when the item's signal fires. */
+	poll<T>(options: Omit<PollOptions<T>, 'signal' | 'itemIndex'>): Promise<T>;
 }
 
 export type OperationResult = INodeExecutionData | INodeExecutionData[];
@@ -187,6 +191,7 @@ function itemContext(
 		request: async (provider, request) => await apiRequest(ctx, provider, complete(provider, request)),
 		download: async (provider, request, target, maxAttempts) =>
 			await downloadToBinary(ctx, provider, complete(provider, request), target, maxAttempts),
+		poll: async (options) => await pollUntil(ctx, { ...options, signal: base.signal, itemIndex: base.itemIndex }),
 	};
 }
 

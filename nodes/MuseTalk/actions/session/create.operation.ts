@@ -2,10 +2,9 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeOperationError } from 'n8n-workflow';
 
 import { asNodeError, providerApiError } from '../../../shared/errors';
-import { apiRequest } from '../../../shared/http';
-import { formatDuration, pollUntil } from '../../../shared/polling';
+import { formatDuration } from '../../../shared/polling';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { API, museTalk } from '../../transport';
 import { sessionHint } from '../common';
 
@@ -57,13 +56,14 @@ interface StatusBody extends IDataObject {
 const MAX_INTERVAL_MS = 15_000;
 const MAX_PATH_LENGTH = 4096;
 
-/**
- * POST /api/v1/session/create, then (optionally) GET .../status until the session leaves
- * "preparing". "error" fails the item with the server's own message.
- */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const { itemIndex } = op;
-	const v = validatorFor(this.getNode(), itemIndex);
+interface Input {
+	avatarVideoPath: string;
+	wait: boolean;
+	timeoutMs: number;
+	intervalMs: number;
+}
+
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): Input {
 	const avatarVideoPath = String(this.getNodeParameter('avatarVideoPath', itemIndex, '') ?? '').trim();
 	if (avatarVideoPath.length > MAX_PATH_LENGTH || /[\r\n\0]/.test(avatarVideoPath)) {
 		v.fail('Avatar Video Path', 'is not a valid file path', `a path on the MuseTalk server of up to ${MAX_PATH_LENGTH} characters, on one line`);
@@ -75,17 +75,24 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 		timeoutMs = v.number('Timeout (Seconds)', this.getNodeParameter('waitTimeoutSeconds', itemIndex, 300), { min: 1, max: 86_400 }) * 1000;
 		intervalMs = v.number('Check Every (Seconds)', this.getNodeParameter('pollIntervalSeconds', itemIndex, 2), { min: 0.1, max: 3600 }) * 1000;
 	}
+	return { avatarVideoPath, wait, timeoutMs, intervalMs };
+}
+
+/**
+ * POST /api/v1/session/create, then (optionally) GET .../status until the session leaves
+ * "preparing". "error" fails the item with the server's own message.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext<Input>): Promise<OperationResult> {
+	const { itemIndex } = op;
+	const { avatarVideoPath, wait, timeoutMs, intervalMs } = op.input;
 
 	// Starts GPU work (avatar preparation): never sent twice unless the server refused it.
-	const created = await apiRequest<StatusBody>(this, museTalk, {
+	const created = await op.request<StatusBody>(museTalk, {
 		method: 'POST',
 		url: `${API}/session/create`,
 		// As documented: null asks for the server's default avatar.
 		body: { avatar_video_path: avatarVideoPath || null },
 		idempotent: false,
-		itemIndex,
-		limits: op.limits,
-		signal: op.signal,
 		hint: (status) =>
 			status === 400
 				? 'The Avatar Video Path was refused: it must point to an existing video file on the MuseTalk server (not on the n8n machine). Leave it empty for the default avatar.'
@@ -104,15 +111,12 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const deadline = Date.now() + timeoutMs;
 	let final: StatusBody;
 	try {
-		final = await pollUntil<StatusBody>(this, {
+		final = await op.poll<StatusBody>({
 			check: async () =>
 				(
-					await apiRequest<StatusBody>(this, museTalk, {
+					await op.request<StatusBody>(museTalk, {
 						method: 'GET',
 						url: `${API}/session/${encodeURIComponent(sessionId)}/status`,
-						itemIndex,
-						limits: op.limits,
-						signal: op.signal,
 						deadline,
 						hint: sessionHint,
 					})
@@ -123,8 +127,6 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 			intervalMs,
 			backoffFactor: 1.5,
 			maxIntervalMs: Math.max(intervalMs, MAX_INTERVAL_MS),
-			signal: op.signal,
-			itemIndex,
 		});
 	} catch (error) {
 		if (error instanceof NodeOperationError && error.message.startsWith('Timed out')) {

@@ -1,8 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { downloadToBinary } from '../../../shared/binary';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { API, museTalk } from '../../transport';
 import { binaryField, fileHint, fileNameOf, withExtension } from '../common';
 
@@ -36,10 +35,13 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-/** GET /api/v1/generate/video/{filename} or /api/v1/generate/audio/{filename}. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const { itemIndex } = op;
-	const v = validatorFor(this.getNode(), itemIndex);
+interface Input {
+	fileType: 'video' | 'audio';
+	name: string;
+	field: string;
+}
+
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): Input {
 	const fileType = v.oneOf('File Type', this.getNodeParameter('fileType', itemIndex), ['video', 'audio'] as const);
 	const raw = String(this.getNodeParameter('fileName', itemIndex, '') ?? '').trim();
 	// A pasted video_url/audio_url is reduced to its file name.
@@ -48,18 +50,16 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 		v.fail('File Name', raw === '' ? 'is required' : `"${raw}" is not a file name`, 'a generated file name such as output_12345.mp4 or audio_12345.mp3');
 	}
 	const field = binaryField(v, 'Output Field', this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
+	return { fileType, name, field };
+}
+
+/** GET /api/v1/generate/video/{filename} or /api/v1/generate/audio/{filename}. */
+export async function execute(this: IExecuteFunctions, op: OperationContext<Input>): Promise<OperationResult> {
+	const { fileType, name, field } = op.input;
 	const isVideo = fileType === 'video';
-	const { binary, bytes } = await downloadToBinary(
-		this,
+	const { binary, bytes } = await op.download(
 		museTalk,
-		{
-			method: 'GET',
-			url: `${API}/generate/${fileType}/${encodeURIComponent(name)}`,
-			itemIndex,
-			limits: op.limits,
-			signal: op.signal,
-			hint: fileHint,
-		},
+		{ method: 'GET', url: `${API}/generate/${fileType}/${encodeURIComponent(name)}`, hint: fileHint },
 		{ fileName: withExtension(name, isVideo ? '.mp4' : '.mp3'), mimeType: isVideo ? 'video/mp4' : 'audio/mpeg' },
 	);
 	return {

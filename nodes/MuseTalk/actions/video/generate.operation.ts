@@ -1,10 +1,8 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { downloadToBinary } from '../../../shared/binary';
 import { asNodeError, providerApiError } from '../../../shared/errors';
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { API, museTalk } from '../../transport';
 import { binaryField, fileHint, fileNameOf, generationFields, generationHint, readGenerationBody, withExtension } from '../common';
 
@@ -53,9 +51,13 @@ interface GenerateBody extends IDataObject {
  * are relative to the server root; should the server hand out absolute links elsewhere (a CDN
  * or bucket), those are fetched without the credential.
  */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const { itemIndex } = op;
-	const v = validatorFor(this.getNode(), itemIndex);
+interface Input {
+	body: IDataObject;
+	videoField?: string;
+	audioField?: string;
+}
+
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): Input {
 	const body = readGenerationBody(this, itemIndex, v);
 	const downloadVideo = this.getNodeParameter('downloadVideo', itemIndex, true) as boolean;
 	const downloadAudio = this.getNodeParameter('downloadAudio', itemIndex, false) as boolean;
@@ -64,16 +66,19 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	if (videoField && audioField && videoField === audioField) {
 		v.fail('Audio Output Field', `"${audioField}" is already the Video Output Field`, 'two different names, e.g. data and audio');
 	}
+	return { body, videoField, audioField };
+}
+
+export async function execute(this: IExecuteFunctions, op: OperationContext<Input>): Promise<OperationResult> {
+	const { itemIndex } = op;
+	const { body, videoField, audioField } = op.input;
 
 	// Paid GPU and text-to-speech work: never sent twice unless the server refused it.
-	const response = await apiRequest<GenerateBody>(this, museTalk, {
+	const response = await op.request<GenerateBody>(museTalk, {
 		method: 'POST',
 		url: `${API}/generate/text-to-video`,
 		body,
 		idempotent: false,
-		itemIndex,
-		limits: op.limits,
-		signal: op.signal,
 		hint: generationHint,
 	});
 	const result = response.body;
@@ -89,10 +94,9 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 			});
 		}
 		const fileName = withExtension(fileNameOf(url) || `musetalk-${kind}`, kind === 'video' ? '.mp4' : '.mp3');
-		const { binary: data } = await downloadToBinary(
-			this,
+		const { binary: data } = await op.download(
 			museTalk,
-			{ method: 'GET', url, itemIndex, limits: op.limits, signal: op.signal, hint: fileHint },
+			{ method: 'GET', url, hint: fileHint },
 			{ fileName, mimeType: kind === 'video' ? 'video/mp4' : 'audio/mpeg' },
 		);
 		binary[field] = data;

@@ -1,8 +1,7 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { downloadToBinary } from '../../../shared/binary';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { API, museTalk } from '../../transport';
 import { binaryField, generationFields, generationHint, readGenerationBody } from '../common';
 
@@ -17,6 +16,12 @@ export const description: INodeProperties[] = [
 	},
 ];
 
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): { body: IDataObject; field: string } {
+	const body = readGenerationBody(this, itemIndex, v);
+	const field = binaryField(v, 'Output Field', this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
+	return { body, field };
+}
+
 /**
  * POST /api/v1/generate/text-to-video-stream: the server streams the MP4 while it renders; the
  * body goes straight into n8n's binary data, never whole in memory. (The document calls the
@@ -24,28 +29,15 @@ export const description: INodeProperties[] = [
  * WebSocket is the server's own link to its renderer; clients read an HTTP body.) "Timeout" under Request
  * Settings is the longest pause allowed between two pieces of the stream.
  */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const { itemIndex } = op;
-	const v = validatorFor(this.getNode(), itemIndex);
-	const body = readGenerationBody(this, itemIndex, v);
-	const field = binaryField(v, 'Output Field', this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
+export async function execute(this: IExecuteFunctions, op: OperationContext<{ body: IDataObject; field: string }>): Promise<OperationResult> {
+	const { body, field } = op.input;
 	const sessionId = String(body.session_id);
 	const fileName = `musetalk-${sessionId.replace(/[^A-Za-z0-9_-]/g, '_')}.mp4`;
 
 	// Paid GPU work: not idempotent, so a broken stream is reported, never re-requested.
-	const { binary, bytes } = await downloadToBinary(
-		this,
+	const { binary, bytes } = await op.download(
 		museTalk,
-		{
-			method: 'POST',
-			url: `${API}/generate/text-to-video-stream`,
-			body,
-			idempotent: false,
-			itemIndex,
-			limits: op.limits,
-			signal: op.signal,
-			hint: generationHint,
-		},
+		{ method: 'POST', url: `${API}/generate/text-to-video-stream`, body, idempotent: false, hint: generationHint },
 		{ fileName, mimeType: 'video/mp4' },
 	);
 	return {
