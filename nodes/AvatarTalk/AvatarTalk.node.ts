@@ -3,6 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestSettingsProperty } from '../shared/requestSettings';
 import { route } from '../shared/router';
+import { requireCredentialUnlessPayPerVideo } from './actions/credential';
 import { operations, properties } from './actions/router';
 
 export class AvatarTalk implements INodeType {
@@ -19,13 +20,16 @@ export class AvatarTalk implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
-			{ name: 'avatarTalkApi', required: true },
+			// Optional: Lightning pay-per-video works without an account. The operations that use
+			// the API key say so, before any request, when none is selected.
+			{ name: 'avatarTalkApi', required: false },
 			{ name: 'liveKitApi', required: false },
 		],
 		properties: [...properties, requestSettingsProperty],
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		requireCredentialUnlessPayPerVideo(this);
 		return await route.call(this, operations);
 	}
 }

@@ -5,13 +5,32 @@ import { parseAvatarTalkError } from '../shared/errors';
 import type { Provider } from '../shared/provider';
 import { normaliseBaseUrl } from '../shared/provider';
 
+export const AVATARTALK_BASE_URL = 'https://api.avatartalk.ai';
+
 /** AvatarTalk: Bearer API key, `https://api.avatartalk.ai` unless the credential says otherwise. */
 export const avatarTalk: Provider = {
 	name: 'AvatarTalk',
 	credentialType: 'avatarTalkApi',
-	baseUrl: (credentials) => normaliseBaseUrl(credentials.baseUrl || 'https://api.avatartalk.ai'),
+	baseUrl: (credentials) => normaliseBaseUrl(credentials.baseUrl || AVATARTALK_BASE_URL),
 	parseError: parseAvatarTalkError,
 };
+
+/** Whether the node has an AvatarTalk credential selected (it is optional for pay-per-video). */
+export function hasAvatarTalkCredential(ctx: IExecuteFunctions): boolean {
+	return Boolean(ctx.getNode().credentials?.[avatarTalk.credentialType]);
+}
+
+/**
+ * The server of the endpoints AvatarTalk documents as needing no authorization (Lightning
+ * pay-per-video): the Server URL option when set, else the selected credential's Base URL (only
+ * its URL is read: the key is not sent there), else `https://api.avatartalk.ai`.
+ */
+export async function avatarTalkPublicBaseUrl(ctx: IExecuteFunctions, itemIndex: number, serverUrl?: unknown): Promise<string> {
+	const chosen = typeof serverUrl === 'string' ? serverUrl.trim() : '';
+	if (chosen) return normaliseBaseUrl(chosen);
+	if (!hasAvatarTalkCredential(ctx)) return AVATARTALK_BASE_URL;
+	return avatarTalk.baseUrl(await ctx.getCredentials(avatarTalk.credentialType, itemIndex));
+}
 
 /**
  * A WebSocket endpoint on the credential's own origin (`https` -> `wss`), with the API key as

@@ -13,6 +13,7 @@ import { NodeOperationError, sleep } from 'n8n-workflow';
 import type { ProviderFailure } from './errors';
 import { providerApiError } from './errors';
 import type { Provider } from './provider';
+import { normaliseBaseUrl } from './provider';
 import {
 	REFUSED_STATUSES,
 	TRANSIENT_STATUSES,
@@ -81,6 +82,12 @@ export interface ApiRequest {
 	 * needed. The credential is still read for the base URL. Default true.
 	 */
 	authenticate?: boolean;
+	/**
+	 * For endpoints documented as needing no authorization at all (AvatarTalk's Lightning
+	 * pay-per-video): the base URL to send to. The credential is then not read, so the request
+	 * works without one, and nothing of it is sent, whatever the origin.
+	 */
+	publicBaseUrl?: string;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -224,12 +231,14 @@ export async function apiRequest<T = unknown>(
 	const signal = request.signal ?? executionSignal(ctx);
 	const itemIndex = request.itemIndex;
 	const idempotent = request.idempotent ?? IDEMPOTENT_METHODS.has(request.method);
-	const credentials = await ctx.getCredentials(provider.credentialType, itemIndex ?? 0);
-	const baseUrl = provider.baseUrl(credentials);
+	const baseUrl =
+		request.publicBaseUrl !== undefined
+			? normaliseBaseUrl(request.publicBaseUrl)
+			: provider.baseUrl(await ctx.getCredentials(provider.credentialType, itemIndex ?? 0));
 	if (!/^https?:\/\//i.test(baseUrl)) {
 		throw new NodeOperationError(
 			ctx.getNode(),
-			`The ${provider.name} credential's Base URL "${baseUrl}" is not an http(s) URL`,
+			`The ${provider.name} ${request.publicBaseUrl !== undefined ? 'server' : "credential's"} Base URL "${baseUrl}" is not an http(s) URL`,
 			{ itemIndex, description: 'Open the credential and enter the full URL, for example https://api.example.com' },
 		);
 	}
@@ -285,7 +294,8 @@ async function sendOnce<T>(
 	let qs = request.qs;
 
 	for (let redirects = 0; ; redirects++) {
-		const authenticated = request.authenticate !== false && sameOrigin(url, baseUrl);
+		const authenticated =
+			request.authenticate !== false && request.publicBaseUrl === undefined && sameOrigin(url, baseUrl);
 		const isForm = typeof FormData !== 'undefined' && body instanceof FormData;
 		const options: IHttpRequestOptions = {
 			method,

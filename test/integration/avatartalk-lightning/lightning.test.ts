@@ -5,16 +5,18 @@
 import { randomBytes } from 'node:crypto';
 
 import * as bolt11 from 'bolt11';
+import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { decodeBolt11 } from '../../../nodes/shared/bolt11';
 import { fixture } from '../../emulator/media';
 import { lightningState, payLightningInvoice } from '../../emulator/providers/avatartalkLightning';
 import type { Emulator } from '../../emulator/server';
-import { cleanupHarness } from '../../harness';
+import { cleanupHarness, runWorkflow } from '../../harness';
 import { expectMp4 } from '../../helpers/mp4';
 import { SPEC_PAYEE, SPEC_PAYMENT_HASH, VALID } from '../../unit/avatartalk-lightning/bolt11Vectors';
 import {
 	NODE,
+	avatarTalkWorkflow,
 	binaryItem,
 	bodyOf,
 	calls,
@@ -70,7 +72,7 @@ function foreignInvoice(): string {
 }
 
 describe('Request Video From Text', () => {
-	it('returns duration, invoice and amount, with the invoice decoded; sends {text} with the key', async () => {
+	it('returns duration, invoice and amount, with the invoice decoded; sends {text} without the key', async () => {
 		const result = await runAvatarTalk(emulator, lightning('requestVideoFromText', { text }));
 		expect(result.error).toBeUndefined();
 		const [json] = result.json(NODE);
@@ -91,7 +93,8 @@ describe('Request Video From Text', () => {
 		const [request] = calls(emulator, 'POST', '/lightning/request-video/text');
 		expect(bodyOf(request)).toEqual({ text });
 		expect(request.headers['content-type']).toMatch(/application\/json/);
-		expect(request.headers.authorization).toBe(`Bearer ${emulator.keys.avatarTalk}`);
+		// The document requires no authorization here: the key stays home.
+		expect(request.headers.authorization).toBeUndefined();
 		expect(result.items(NODE)[0].pairedItem).toEqual({ item: 0 });
 	});
 
@@ -482,6 +485,86 @@ describe('Wait for Payment', () => {
 		const error = expectApiError(await runAvatarTalk(emulator, lightning('waitForPayment', { invoice: foreignInvoice(), timeoutSeconds: 5 })), '404');
 		expect(error.message).toBe('AvatarTalk: Payment not found');
 		expect(calls(emulator)).toHaveLength(1);
+	});
+});
+
+describe('Pay-per-video without an AvatarTalk account (the document requires no authorization there)', () => {
+	/** The same one-node workflow with no credential at all, and an empty credential store. */
+	async function runWithoutCredential(parameters: Record<string, unknown>, items?: INodeExecutionData[]) {
+		const workflow = avatarTalkWorkflow(parameters as INodeParameters);
+		for (const node of workflow.nodes) delete node.credentials;
+		return await runWorkflow(workflow, { credentials: {}, inputItems: items });
+	}
+	const server = () => ({ serverUrl: emulator.urls.avatarTalk });
+
+	it('the whole flow works with no credential: request (text and audio), wait, look up, generate', async () => {
+		emulator.settings.lightningAutoPayAfterMs = 200;
+		const requested = await runWithoutCredential(lightning('requestVideoFromText', { text, options: server() }));
+		expect(requested.error).toBeUndefined();
+		const invoice = String(requested.json(NODE)[0].bolt11_invoice);
+		expect(invoice).toMatch(/^lnbc/);
+
+		const audio = await runWithoutCredential(lightning('requestVideoFromAudio', { binaryPropertyName: 'data', options: server() }), [
+			binaryItem(fixture('speech-16k-mono.wav'), 'speech.wav'),
+		]);
+		expect(audio.error).toBeUndefined();
+		expect(audio.json(NODE)[0].bolt11_invoice).toMatch(/^lnbc/);
+
+		const waited = await runWithoutCredential(lightning('waitForPayment', { invoice, timeoutSeconds: 30, pollIntervalSeconds: 0.1, options: server() }));
+		expect(waited.error).toBeUndefined();
+		expect(waited.json(NODE)[0].status).toBe('paid');
+
+		const looked = await runWithoutCredential(lightning('getPayment', { invoice, options: server() }));
+		expect(looked.json(NODE)[0]).toMatchObject({ invoice, status: 'paid' });
+
+		const video = await runWithoutCredential(lightning('generateVideo', { invoice, avatar: 'european_woman', emotion: 'happy', language: 'en', binaryPropertyName: 'data', options: server() }));
+		expect(video.error).toBeUndefined();
+		expectMp4(await video.readBinary(video.items(NODE)[0].binary!.data));
+
+		const log = calls(emulator);
+		expect(new Set(log.map((r) => `${r.method} ${r.path.replace(/lnbc\w+/, '{invoice}')}`))).toEqual(
+			new Set([
+				'POST /lightning/request-video/text',
+				'POST /lightning/request-video/audio',
+				'GET /lightning/payment/{invoice}',
+				'POST /lightning/generate-video',
+			]),
+		);
+		expect(log.filter((r) => r.headers.authorization !== undefined)).toEqual([]);
+	});
+
+	it("with a credential selected, its Base URL is used but the key is not sent to these endpoints", async () => {
+		const requested = await runAvatarTalk(emulator, lightning('requestVideoFromText', { text }));
+		const invoice = String(requested.json(NODE)[0].bolt11_invoice);
+		payLightningInvoice(emulator, invoice);
+		expect((await runAvatarTalk(emulator, lightning('getPayment', { invoice }))).json(NODE)[0].status).toBe('paid');
+		expect((await runAvatarTalk(emulator, lightning('waitForPayment', { invoice, timeoutSeconds: 5, pollIntervalSeconds: 0.1 }))).error).toBeUndefined();
+		const video = await runAvatarTalk(emulator, lightning('generateVideo', { invoice, avatar: 'european_woman', emotion: 'happy', language: 'en', binaryPropertyName: 'data' }));
+		expect(video.error).toBeUndefined();
+		const log = calls(emulator);
+		expect(log.length).toBeGreaterThanOrEqual(4);
+		expect(log.filter((r) => r.headers.authorization !== undefined).map((r) => r.path)).toEqual([]);
+
+		// List Payments is the one Lightning call that needs the key: it still gets it.
+		emulator.clearLog();
+		await runAvatarTalk(emulator, lightning('listPayments', { returnAll: true, status: 'any' }));
+		expect(calls(emulator).map((r) => r.headers.authorization)).toEqual([`Bearer ${emulator.keys.avatarTalk}`]);
+	});
+
+	it.each([
+		['List Payments', lightning('listPayments', { returnAll: true, status: 'any' })],
+		['Generate Inference', { resource: 'video', operation: 'generateInference', text: 'Hi' }],
+	])('%s without a credential says it needs one, before any request', async (_name, parameters) => {
+		const error = expectInputError(await runWithoutCredential(parameters), /^Credential to connect with: this operation needs an AvatarTalk API credential$/);
+		expect(error.description).toMatch(/Only Lightning pay-per-video/);
+		expect(emulator.requests({})).toHaveLength(0);
+	});
+
+	it('Decode Invoice needs no credential and sends nothing', async () => {
+		const result = await runWithoutCredential(lightning('decodeInvoice', { invoice: VALID.coffee }));
+		expect(result.error).toBeUndefined();
+		expect(result.json(NODE)[0].invoice).toBe(VALID.coffee);
+		expect(emulator.requests({})).toHaveLength(0);
 	});
 });
 

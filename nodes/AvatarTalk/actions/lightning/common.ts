@@ -1,8 +1,9 @@
-import type { IDataObject, INode, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { DecodedInvoice } from '../../../shared/bolt11';
 import { Bolt11Error, decodeBolt11, invoiceExpiresAt, invoiceSummary } from '../../../shared/bolt11';
+import { avatarTalkPublicBaseUrl } from '../../transport';
 
 /** The Invoice field of the operations that take one: by default the previous step's invoice. */
 export function invoiceField(description: string): INodeProperties {
@@ -16,6 +17,39 @@ export function invoiceField(description: string): INodeProperties {
 		description,
 		hint: 'The BOLT11 invoice (starts with "lnbc") from Request Video from Text or Request Video from Audio',
 	};
+}
+
+/**
+ * "Server URL" in the Options of the pay-per-video operations, which AvatarTalk serves without
+ * an account: they need no credential, and only a test server needs this.
+ */
+export const serverUrlOption: INodeProperties = {
+	displayName: 'Server URL',
+	name: 'serverUrl',
+	type: 'string',
+	default: '',
+	placeholder: 'https://api.avatartalk.ai',
+	description:
+		"Where to send this request. Empty: the selected AvatarTalk credential's Base URL, or https://api.avatartalk.ai when none is selected. Pay-per-video needs no API key: none is sent.",
+};
+
+/** The Options collection of a pay-per-video operation that has no other options. */
+export const serverUrlOptions: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [serverUrlOption],
+};
+
+/** The request settings every pay-per-video call shares: the public server, no credential. */
+export async function publicRequest(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+): Promise<{ publicBaseUrl: string }> {
+	const options = ctx.getNodeParameter('options', itemIndex, {}) as { serverUrl?: unknown };
+	return { publicBaseUrl: await avatarTalkPublicBaseUrl(ctx, itemIndex, options.serverUrl) };
 }
 
 function formatDate(epochSeconds: number): string {

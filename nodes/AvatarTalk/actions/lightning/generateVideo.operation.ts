@@ -15,7 +15,7 @@ import {
 	LANGUAGES,
 } from '../../constants';
 import { avatarTalk } from '../../transport';
-import { decodedInvoiceJson, invoiceField, paymentNotFoundHint, requireInvoice } from './common';
+import { decodedInvoiceJson, invoiceField, paymentNotFoundHint, publicRequest, requireInvoice, serverUrlOption } from './common';
 
 export const description: INodeProperties[] = [
 	invoiceField('The paid invoice. Its video is generated and streamed into binary data.'),
@@ -75,6 +75,7 @@ export const description: INodeProperties[] = [
 				placeholder: 'welcome-video.mp4',
 				description: 'File name of the MP4 in the binary data. Leave empty for "avatartalk-lightning-&lt;payment hash&gt;.mp4".',
 			},
+			serverUrlOption,
 		],
 	},
 ];
@@ -108,6 +109,8 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 		{
 			method: 'POST',
 			url: '/lightning/generate-video',
+			// Documented without authorization: works with no credential, and sends none.
+			...(await publicRequest(this, i)),
 			body: { bolt11_invoice: decoded.paymentRequest, avatar, emotion, language },
 			idempotent: false,
 			itemIndex: i,

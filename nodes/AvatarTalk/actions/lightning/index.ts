@@ -8,6 +8,20 @@ import * as requestVideoFromText from './requestVideoFromText.operation';
 import * as waitForPayment from './waitForPayment.operation';
 
 /**
+ * The Lightning operations that need no AvatarTalk account: the document requires no
+ * authorization on request-video/*, generate-video and payment/{invoice}, and decoding is
+ * offline. Only List Payments needs the API key.
+ */
+export const OPERATIONS_WITHOUT_CREDENTIAL = [
+	'decodeInvoice',
+	'generateVideo',
+	'getPayment',
+	'requestVideoFromAudio',
+	'requestVideoFromText',
+	'waitForPayment',
+];
+
+/**
  * The "Lightning" resource: pay-per-video with Bitcoin Lightning, no account credit needed.
  * Flow: Request Video (text or audio) -> pay the invoice with any wallet -> Wait for Payment ->
  * Generate Video.

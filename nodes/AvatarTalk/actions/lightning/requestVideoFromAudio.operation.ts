@@ -8,7 +8,7 @@ import { validatorFor } from '../../../shared/validation';
 import type { WavInfo } from '../../../shared/wav';
 import { WavError, parseWav, wavMismatches } from '../../../shared/wav';
 import { avatarTalk } from '../../transport';
-import { decodedInvoiceJson } from './common';
+import { decodedInvoiceJson, publicRequest, serverUrlOptions } from './common';
 
 /** What the Lightning audio endpoint accepts (document: "Audio File Requirements"). */
 const REQUIRED = { sampleRate: 16000, channels: 1, bitsPerSample: 16, encoding: 'pcm' } as const;
@@ -32,6 +32,7 @@ export const description: INodeProperties[] = [
 		type: 'notice',
 		default: '',
 	},
+	serverUrlOptions,
 ];
 
 /** The upload's file name: the binary's own when it ends in .wav, else one that does. */
@@ -77,6 +78,8 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const response = await apiRequest<IDataObject>(this, avatarTalk, {
 		method: 'POST',
 		url: '/lightning/request-video/audio',
+		// Documented without authorization: works with no credential, and sends none.
+		...(await publicRequest(this, i)),
 		body: form,
 		idempotent: false,
 		itemIndex: i,

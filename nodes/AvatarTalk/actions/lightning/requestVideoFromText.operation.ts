@@ -4,7 +4,7 @@ import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { validatorFor } from '../../../shared/validation';
 import { avatarTalk } from '../../transport';
-import { decodedInvoiceJson } from './common';
+import { decodedInvoiceJson, publicRequest, serverUrlOptions } from './common';
 
 export const description: INodeProperties[] = [
 	{
@@ -24,6 +24,7 @@ export const description: INodeProperties[] = [
 		type: 'notice',
 		default: '',
 	},
+	serverUrlOptions,
 ];
 
 /**
@@ -36,6 +37,8 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const response = await apiRequest<IDataObject>(this, avatarTalk, {
 		method: 'POST',
 		url: '/lightning/request-video/text',
+		// Documented without authorization: works with no credential, and sends none.
+		...(await publicRequest(this, i)),
 		body: { text },
 		// Each call issues a new invoice: never repeated after a failure the server may have acted on.
 		idempotent: false,

@@ -7,7 +7,7 @@ import { formatDuration, pollUntil } from '../../../shared/polling';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { validatorFor } from '../../../shared/validation';
 import { avatarTalk } from '../../transport';
-import { invoiceField, paymentJson, paymentNotFoundHint, requireInvoice } from './common';
+import { invoiceField, paymentJson, paymentNotFoundHint, publicRequest, requireInvoice, serverUrlOptions } from './common';
 
 export const description: INodeProperties[] = [
 	invoiceField('The invoice to wait for. Pay it with any Lightning wallet while this step waits.'),
@@ -28,6 +28,7 @@ export const description: INodeProperties[] = [
 		default: 3,
 		description: 'How often the payment status is checked at first; the pause grows slowly up to 30 seconds',
 	},
+	serverUrlOptions,
 ];
 
 /** Statuses after which waiting is pointless (not documented, but a wallet-side reality). */
@@ -46,6 +47,8 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const timeoutMs = v.number('Timeout (Seconds)', this.getNodeParameter('timeoutSeconds', i), { min: 1 }) * 1000;
 	const intervalMs = Math.max(100, v.number('Check Every (Seconds)', this.getNodeParameter('pollIntervalSeconds', i), { min: 0.1 }) * 1000);
 
+	// Documented without authorization: works with no credential, and sends none.
+	const server = await publicRequest(this, i);
 	const started = Date.now();
 	const expiresAtMs = invoiceExpiresAt(decoded) * 1000;
 	const expiryFirst = expiresAtMs <= started + timeoutMs;
@@ -58,6 +61,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 			const response = await apiRequest<IDataObject>(this, avatarTalk, {
 				method: 'GET',
 				url: `/lightning/payment/${encodeURIComponent(decoded.paymentRequest)}`,
+				...server,
 				itemIndex: i,
 				// One slow answer must not carry the wait past its deadline.
 				limits: { ...op.limits, timeoutMs: Math.max(1000, Math.min(op.limits.timeoutMs, deadline - Date.now())) },
