@@ -175,7 +175,8 @@ function itemContext(
 	base: Pick<OperationContext, 'itemIndex' | 'input' | 'signal' | 'shared' | 'limits'>,
 ): OperationContext {
 	const complete = (provider: Provider, request: ItemRequest): ApiRequest => {
-		const providerHint = provider.hint;
+		// The provider's hints speak of its own API: not of a link it handed out (S3, a CDN).
+		const providerHint = /^[a-z][a-z0-9+.-]*:\/\//i.test(request.url) ? undefined : provider.hint;
 		const ownHint = request.hint;
 		return {
 			...provider.requestDefaults?.(ctx, base.shared),

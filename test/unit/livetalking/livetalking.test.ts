@@ -1,9 +1,9 @@
 import type { IExecuteFunctions, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { liveTalkingHint, readSessionId, readText } from '../../../nodes/LiveTalking/actions/common';
+import { readSessionId, readText } from '../../../nodes/LiveTalking/actions/common';
 import { LiveTalking } from '../../../nodes/LiveTalking/LiveTalking.node';
-import { liveTalking } from '../../../nodes/LiveTalking/transport';
+import { liveTalking, liveTalkingHint } from '../../../nodes/LiveTalking/transport';
 import { parseLiveTalkingError } from '../../../nodes/shared/errors';
 import { InputValidator } from '../../../nodes/shared/validation';
 
@@ -54,7 +54,7 @@ describe('LiveTalking input checks', () => {
 		['0', 0],
 		[String(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER],
 	])('Session ID %j -> %j', (input, expected) => {
-		expect(readSessionId(ctx(input), 0, v())).toBe(expected);
+		expect(readSessionId.call(ctx(input), 0, v())).toBe(expected);
 	});
 
 	it.each([
@@ -68,8 +68,8 @@ describe('LiveTalking input checks', () => {
 		['-1', 'Session ID: -1 is out of range'],
 		[-4, 'Session ID: -4 is out of range'],
 	])('Session ID %j is refused: %s', (input, message) => {
-		expect(() => readSessionId(ctx(input), 0, v())).toThrow(NodeOperationError);
-		expect(() => readSessionId(ctx(input), 0, v())).toThrow(message);
+		expect(() => readSessionId.call(ctx(input), 0, v())).toThrow(NodeOperationError);
+		expect(() => readSessionId.call(ctx(input), 0, v())).toThrow(message);
 	});
 
 	it('counts text in characters (code points), as the backend does', () => {

@@ -1,12 +1,10 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { downloadToBinary } from '../../../shared/binary';
 import { asNodeError, providerApiError } from '../../../shared/errors';
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
-import { liveTalking } from '../../transport';
-import { MAX_TITLE_LENGTH, liveTalkingHint, readSessionId, readText, sessionIdField } from '../common';
+import type { InputValidator } from '../../../shared/validation';
+import { liveTalking, liveTalkingHint } from '../../transport';
+import { MAX_TITLE_LENGTH, readSessionId, readText, sessionIdField } from '../common';
 
 export const description: INodeProperties[] = [
 	sessionIdField,
@@ -42,14 +40,15 @@ interface DownloadBody extends IDataObject {
 	s3_key?: string;
 }
 
-/**
- * POST /api/v1/avatar/recording/download: the backend copies the latest (stopped) recording to
- * S3 and answers with a presigned link, which is then fetched without any credential.
- */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const { itemIndex } = op;
-	const v = validatorFor(this.getNode(), itemIndex);
-	const sessionId = readSessionId(this, itemIndex, v);
+interface Input {
+	sessionId: number;
+	title: string;
+	download: boolean;
+	field: string;
+}
+
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): Input {
+	const sessionId = readSessionId.call(this, itemIndex, v);
 	const title = readText(v, 'Title', this.getNodeParameter('title', itemIndex, ''), { max: MAX_TITLE_LENGTH, required: false });
 	const download = this.getNodeParameter('downloadFile', itemIndex, true) as boolean;
 	let field = '';
@@ -59,18 +58,25 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 			v.fail('Output Field', field === '' ? 'is required' : `"${field}" is not a valid field name`, 'a name without spaces, e.g. data');
 		}
 	}
+	return { sessionId, title, download, field };
+}
+
+/**
+ * POST /api/v1/avatar/recording/download: the backend copies the latest (stopped) recording to
+ * S3 and answers with a presigned link, which is then fetched without any credential.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext<Input>): Promise<OperationResult> {
+	const { itemIndex } = op;
+	const { sessionId, title, download, field } = op.input;
 
 	const body: IDataObject = { session_id: sessionId };
 	if (title.trim() !== '') body.title = title;
 	// Each call stores a new copy in S3: not repeated unless the backend refused it.
-	const response = await apiRequest<DownloadBody>(this, liveTalking, {
+	const response = await op.request<DownloadBody>(liveTalking, {
 		method: 'POST',
 		url: '/recording/download',
 		body,
 		idempotent: false,
-		itemIndex,
-		limits: op.limits,
-		signal: op.signal,
 		hint: (status) =>
 			status === 404
 				? 'There is no finished recording for this session yet. Run Recording → Stop with the same Session ID first (after Recording → Start and some speech), then download.'
@@ -91,15 +97,11 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const fileName = `${id.replace(/[^A-Za-z0-9_-]/g, '_')}.mp4`;
 	let binary: IBinaryData;
 	try {
-		({ binary } = await downloadToBinary(
-			this,
+		({ binary } = await op.download(
 			liveTalking,
 			{
 				method: 'GET',
 				url: result.download_url,
-				itemIndex,
-				limits: op.limits,
-				signal: op.signal,
 				hint: (status) =>
 					status === 403
 						? 'The download link was refused (presigned links expire): run Download Recording again for a fresh link.'

@@ -1,11 +1,13 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { controlRecording, sessionIdField } from '../common';
+import { controlRecording, readSessionId, sessionIdField } from '../common';
 
 export const description: INodeProperties[] = [sessionIdField];
 
 /** POST /api/v1/avatar/recording {session_id, action: "stop"}. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	return await controlRecording(this, op, 'stop');
+export const parse = readSessionId;
+
+export async function execute(this: IExecuteFunctions, op: OperationContext<number>): Promise<OperationResult> {
+	return await controlRecording(op, 'stop');
 }

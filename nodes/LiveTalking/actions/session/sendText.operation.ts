@@ -1,10 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { liveTalking } from '../../transport';
-import { MAX_TEXT_LENGTH, liveTalkingHint, readSessionId, readText, sessionIdField } from '../common';
+import { MAX_TEXT_LENGTH, readSessionId, readText, sessionIdField } from '../common';
 
 export const description: INodeProperties[] = [
 	sessionIdField,
@@ -27,23 +26,28 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-/** POST /api/v1/avatar/send-text: the avatar speaks the text in the live session. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const { itemIndex } = op;
-	const v = validatorFor(this.getNode(), itemIndex);
-	const sessionId = readSessionId(this, itemIndex, v);
+interface Input {
+	sessionId: number;
+	text: string;
+	interrupt: boolean;
+}
+
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): Input {
+	const sessionId = readSessionId.call(this, itemIndex, v);
 	const text = readText(v, 'Text', this.getNodeParameter('text', itemIndex), { max: MAX_TEXT_LENGTH, required: true });
 	const interrupt = this.getNodeParameter('interrupt', itemIndex, true) as boolean;
+	return { sessionId, text, interrupt };
+}
+
+/** POST /api/v1/avatar/send-text: the avatar speaks the text in the live session. */
+export async function execute(this: IExecuteFunctions, op: OperationContext<Input>): Promise<OperationResult> {
+	const { sessionId, text, interrupt } = op.input;
 	// Speaking twice is visible to the viewer: not repeated unless the backend refused it.
-	const response = await apiRequest<IDataObject>(this, liveTalking, {
+	const response = await op.request<IDataObject>(liveTalking, {
 		method: 'POST',
 		url: '/send-text',
 		body: { session_id: sessionId, text, interrupt },
 		idempotent: false,
-		itemIndex,
-		limits: op.limits,
-		signal: op.signal,
-		hint: liveTalkingHint,
 	});
 	return { json: { session_id: sessionId, ...response.body } };
 }
