@@ -117,7 +117,7 @@ export class MultiTalkTrigger implements INodeType {
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to fetch the finished MP4 (with the MultiTalk credential, through a temporary link) and attach it as binary data when a job is completed',
+					'Whether to fetch the finished MP4 and attach it as binary data when a job is completed (the temporary link is asked for with the MultiTalk credential; the video itself is fetched without it)',
 			},
 			{
 				displayName: 'Put Output File in Field',

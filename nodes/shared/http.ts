@@ -126,6 +126,23 @@ export function sameOrigin(a: string, b: string): boolean {
 	}
 }
 
+/**
+ * Query parameters that make a URL a presigned link (S3 SigV4 and SigV2, Google Cloud Storage
+ * V4): the link carries its own authorization, and storage refuses a second one (S3: 400
+ * InvalidArgument "Only one auth mechanism allowed").
+ */
+const PRESIGNED_QUERY = ['x-amz-signature', 'x-amz-credential', 'x-amz-algorithm', 'signature', 'awsaccesskeyid', 'x-goog-signature', 'x-goog-credential'];
+
+/** Whether the URL is a presigned link: never sent with a credential, whatever its origin. */
+export function isPresignedUrl(url: string): boolean {
+	try {
+		const names = [...new URL(url).searchParams.keys()].map((name) => name.toLowerCase());
+		return names.some((name) => PRESIGNED_QUERY.includes(name));
+	} catch {
+		return false;
+	}
+}
+
 /** The execution's cancel signal, when the host provides one (n8n 1.10x+). */
 export function executionSignal(ctx: RequestContext): AbortSignal | undefined {
 	const fn = (ctx as Partial<IExecuteFunctions>).getExecutionCancelSignal;
@@ -214,9 +231,10 @@ class AttemptFailure {
 
 /**
  * Sends one request to a provider, the way every operation in this package does:
- * - with the credential only when the URL is on the credential's own origin (anything else,
- *   such as a presigned S3 link, goes out bare), and redirects followed by hand so that a
- *   redirect to another origin never carries it;
+ * - with the credential only when the URL is on the credential's own origin and is not a
+ *   presigned link (anything else goes out bare; provider-returned download links go through
+ *   `downloadFromLink()`, which never authenticates), and redirects followed by hand so that
+ *   a redirect to another origin never carries it;
  * - with a timeout, the execution's cancel signal, and retries: 429/503 (honouring
  *   Retry-After) and refused connections for every request, other 5xx and network failures
  *   only for idempotent ones, with exponential backoff and jitter;
@@ -294,8 +312,13 @@ async function sendOnce<T>(
 	let qs = request.qs;
 
 	for (let redirects = 0; ; redirects++) {
+		// A presigned link on the credential's own origin (storage behind the service's host or
+		// proxy) still goes out bare: its signature is its authorization.
 		const authenticated =
-			request.authenticate !== false && request.publicBaseUrl === undefined && sameOrigin(url, baseUrl);
+			request.authenticate !== false &&
+			request.publicBaseUrl === undefined &&
+			sameOrigin(url, baseUrl) &&
+			!isPresignedUrl(url);
 		const isForm = typeof FormData !== 'undefined' && body instanceof FormData;
 		const options: IHttpRequestOptions = {
 			method,

@@ -19,7 +19,7 @@ import type {
 	WsConnection,
 	WsHandler,
 } from './types';
-import { SERVICE_NAMES } from './types';
+import { SERVICE_NAMES, STORAGE_PREFIX } from './types';
 
 export const DEFAULT_KEYS: EmulatorKeys = {
 	avatarTalk: 'emulator-avatartalk-key',
@@ -91,12 +91,23 @@ export class ServiceApp {
 	}
 }
 
-/** In-memory object store behind presigned links, on its own origin (never sees credentials). */
+/** The fixed (fake) access key id every emulator presigned link is "signed" with. */
+const PRESIGN_ACCESS_KEY_ID = 'AKIAEMULATOR00000000';
+
+/**
+ * In-memory object store behind presigned links. By default it lives on its own origin (the
+ * `s3` service), as the documents' example links do (`https://bucket.s3.amazonaws.com/...`).
+ * With `emulator.settings.storageOnApiOrigin` set (true), a provider's links point at the
+ * provider's own origin under /storage/..., as when a deployment serves S3-compatible storage
+ * behind its own host or reverse proxy. Either way the storage behaves like S3: a link carries
+ * SigV4 query authentication, and a request that also carries an Authorization header is
+ * refused (400 InvalidArgument, see providers/s3.ts).
+ */
 export class ObjectStore {
 	private readonly objects = new Map<string, { data: Buffer; contentType: string }>();
 	private readonly tokens = new Map<string, { key: string; expiresAt: number }>();
 
-	constructor(private readonly app: () => ServiceApp) {}
+	constructor(private readonly emulator: () => Emulator) {}
 
 	put(key: string, data: Buffer, contentType = 'video/mp4'): void {
 		this.objects.set(key, { data, contentType });
@@ -106,12 +117,28 @@ export class ObjectStore {
 		return this.objects.get(key);
 	}
 
-	/** A presigned-style URL: `http://127.0.0.1:<s3 port>/<bucket>/<key>?X-Amz-Signature=...`. */
-	presign(key: string, expiresInSeconds = 3600): string {
+	/**
+	 * A presigned URL for `key`: `http://127.0.0.1:<s3 port>/<bucket>/<key>?X-Amz-...`, or, when
+	 * the provider handing it out (`via`) is set to serve storage on its own origin,
+	 * `<that origin>/storage/<bucket>/<key>?X-Amz-...`.
+	 */
+	presign(key: string, expiresInSeconds = 3600, via?: ServiceName): string {
 		const token = randomBytes(16).toString('hex');
 		this.tokens.set(token, { key, expiresAt: Date.now() + expiresInSeconds * 1000 });
 		const path = key.split('/').map(encodeURIComponent).join('/');
-		return `${this.app().baseUrl}/${path}?X-Amz-Expires=${expiresInSeconds}&X-Amz-Signature=${token}`;
+		const emulator = this.emulator();
+		const onApi = via !== undefined && storageOnApiOrigin(emulator, via);
+		const base = onApi ? `${emulator.url(via)}${STORAGE_PREFIX}` : emulator.url('s3');
+		const date = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+		const query = new URLSearchParams({
+			'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+			'X-Amz-Credential': `${PRESIGN_ACCESS_KEY_ID}/${date.slice(0, 8)}/us-east-1/s3/aws4_request`,
+			'X-Amz-Date': date,
+			'X-Amz-Expires': String(expiresInSeconds),
+			'X-Amz-SignedHeaders': 'host',
+			'X-Amz-Signature': token,
+		});
+		return `${base}/${path}?${query.toString()}`;
 	}
 
 	resolve(token: string | null): { key: string } | 'expired' | undefined {
@@ -123,11 +150,17 @@ export class ObjectStore {
 	}
 }
 
+/** `storageOnApiOrigin`: true (every provider) or a list of service names. Default off. */
+function storageOnApiOrigin(emulator: Emulator, service: ServiceName): boolean {
+	const setting = emulator.settings.storageOnApiOrigin;
+	return setting === true || (Array.isArray(setting) && setting.includes(service));
+}
+
 export class Emulator {
 	readonly apps = new Map<ServiceName, ServiceApp>();
 	readonly keys: EmulatorKeys;
 	readonly settings: Record<string, unknown>;
-	readonly store = new ObjectStore(() => this.app('s3'));
+	readonly store = new ObjectStore(() => this);
 	private readonly servers: Server[] = [];
 	private readonly sockets = new Set<Socket>();
 	private readonly log: LoggedRequest[] = [];
@@ -407,7 +440,8 @@ export class Emulator {
 	private applyFault(res: ServerResponse, req: IncomingMessage, fault: FaultKind): void {
 		switch (fault.kind) {
 			case 'status':
-				return this.sendRaw(res, fault.status, JSON.stringify(fault.body ?? { detail: `Injected HTTP ${fault.status}` }), {
+				// A string body goes out as it is (an XML error from storage, say); anything else as JSON.
+				return this.sendRaw(res, fault.status, typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body ?? { detail: `Injected HTTP ${fault.status}` }), {
 					'content-type': 'application/json',
 					...fault.headers,
 				});

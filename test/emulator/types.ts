@@ -14,6 +14,9 @@ export const SERVICE_NAMES = [
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
+/** Path prefix under which an API origin serves its storage when `storageOnApiOrigin` is on. */
+export const STORAGE_PREFIX = '/storage';
+
 export interface MultipartPart {
 	name: string;
 	fileName?: string;
@@ -60,6 +63,7 @@ export interface WsConnection {
 export type WsHandler = (conn: WsConnection) => void | Promise<void>;
 
 export type FaultKind =
+	/** A string body is sent as it is (set its content-type in headers); anything else as JSON. */
 	| { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
 	| { kind: 'rateLimit'; retryAfter: string; status?: 429 | 503; body?: unknown }
 	| { kind: 'reset' }

@@ -1,6 +1,6 @@
 import type { IBinaryData, IDataObject } from 'n8n-workflow';
 
-import { downloadToBinary } from '../../shared/binary';
+import { downloadFromLink } from '../../shared/downloadLink';
 import { providerApiError } from '../../shared/errors';
 import type { RequestContext, RequestLimits } from '../../shared/http';
 import { apiRequest } from '../../shared/http';
@@ -51,8 +51,9 @@ export function videoFileName(jobId: string, s3Uri: unknown): string {
 }
 
 /**
- * Gets a download link, then streams the MP4 from it into n8n's binary store. The link points at
- * another origin (S3), so the shared transport sends it without the MultiTalk credential.
+ * Gets a download link (with the MultiTalk credential), then streams the MP4 from it into n8n's
+ * binary store. The link is presigned storage, fetched by `downloadFromLink()` without the
+ * credential, also when the deployment serves its storage on the API's own host.
  */
 export async function downloadJobVideo(
 	ctx: RequestContext,
@@ -66,10 +67,17 @@ export async function downloadJobVideo(
 			itemIndex: request.itemIndex,
 		});
 	}
-	const { binary, bytes } = await downloadToBinary(
+	const { binary, bytes } = await downloadFromLink(
 		ctx,
 		multiTalk,
-		{ method: 'GET', url: link.download_url, itemIndex: request.itemIndex, limits: request.limits, signal: request.signal },
+		{
+			url: link.download_url,
+			itemIndex: request.itemIndex,
+			limits: request.limits,
+			signal: request.signal,
+			refusedHint: 'The link was refused (presigned links expire): run Get Download URL again for a fresh one.',
+			failureNote: `Job ${request.jobId} is completed: its video can be fetched again with Get Download URL (Download Video on).`,
+		},
 		{ fileName: videoFileName(request.jobId, link.s3_uri), mimeType: 'video/mp4' },
 	);
 	return { link, binary, bytes };

@@ -213,7 +213,7 @@ export function register(emulator: Emulator): void {
 		const generated = r.generated;
 		const urls =
 			r.storeKey && generated
-				? { mp4: emulator.store.presign(r.storeKey) }
+				? { mp4: emulator.store.presign(r.storeKey, 3600, 'avatarTalk') }
 				: { mp4: `${app.baseUrl}/inference/${r.id}/video.mp4` };
 		return {
 			id: r.id,

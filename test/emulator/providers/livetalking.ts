@@ -20,7 +20,9 @@ import type { EmuRequest, EmuResponse } from '../types';
  *
  * Knobs: `liveTalkingServerUrl` (the LIVETALKING_URL the backend reports; default
  * http://localhost:8010), `liveTalkingLinkExpiresSeconds` (lifetime of the presigned download
- * links; default 3600, 0 gives links that have expired by the time they are used).
+ * links; default 3600, 0 gives links that have expired by the time they are used),
+ * `storageOnApiOrigin` (true: download links point at this backend's own origin under /storage/,
+ * as when the deployment serves S3-compatible storage behind its own host; see providers/s3.ts).
  */
 export const LIVETALKING_USER_ID = 'emulator-user';
 export const LIVETALKING_UNAVAILABLE = 'LiveTalking server unavailable: Connection refused';
@@ -242,7 +244,7 @@ export function register(emulator: Emulator): void {
 			success: true,
 			message: 'Recording downloaded and saved',
 			recording_id: recordingId,
-			download_url: emulator.store.presign(s3Key, Number(emulator.settings.liveTalkingLinkExpiresSeconds ?? 3600)),
+			download_url: emulator.store.presign(s3Key, Number(emulator.settings.liveTalkingLinkExpiresSeconds ?? 3600), 'liveTalking'),
 			s3_key: s3Key,
 		});
 	});

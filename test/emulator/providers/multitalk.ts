@@ -2,7 +2,7 @@
  * MeiGen-MultiTalk stand-in (../shared/provider-apis/multitalk.md), followed literally: same
  * paths under /api/v1, Bearer auth on every endpoint, the documented `{error, detail,
  * request_id}` error body, jobs that move pending -> processing -> completed | failed |
- * cancelled, presigned download links on the S3 origin, and webhooks with the documented retry
+ * cancelled, presigned download links on the S3 origin (or on this origin, `storageOnApiOrigin`), and webhooks with the documented retry
  * logic (3 retries, exponential backoff, 10 s timeout per attempt).
  *
  * Knobs (`emulator.settings`, read at the moment they are used, so tests may change them
@@ -22,6 +22,7 @@
  * | multiTalkWebhookDuplicates      | 1       | how many times each event is delivered (each with its own retries) |
  * | multiTalkWebhookConcurrentDuplicates | false | send the duplicates at the same moment instead of one after the other |
  * | multiTalkWebhookIgnoreResponses | 0       | the first N attempts of each delivery count as failed even on 2xx (a lost answer), so the receiver sees retries of an event it already took |
+ * | storageOnApiOrigin              | false   | download links point at this API's own origin (/storage/...) instead of the S3 origin, as behind a deployment's own host or proxy (see providers/s3.ts); true or a list of service names |
  *
  * Magic words in the prompt (case-insensitive):
  * - `#fail`  -> the job fails while processing (error "CUDA out of memory ...").
@@ -544,7 +545,7 @@ export function register(emulator: Emulator): void {
 		}
 		res.json(200, {
 			job_id: job.job_id,
-			download_url: emulator.store.presign(job.outputKey, expiration),
+			download_url: emulator.store.presign(job.outputKey, expiration, 'multiTalk'),
 			expires_in: expiration,
 			s3_uri: `s3://${job.outputKey}`,
 		});

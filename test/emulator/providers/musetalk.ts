@@ -203,8 +203,8 @@ export function register(emulator: Emulator): void {
 		if (setting('museTalkAbsoluteUrls', false)) {
 			emulator.store.put(`musetalk/${videoName}`, fixture('sample.mp4'), 'video/mp4');
 			emulator.store.put(`musetalk/${audioName}`, fixture('sample.mp3'), 'audio/mpeg');
-			videoUrl = emulator.store.presign(`musetalk/${videoName}`);
-			audioUrl = emulator.store.presign(`musetalk/${audioName}`);
+			videoUrl = emulator.store.presign(`musetalk/${videoName}`, 3600, 'museTalk');
+			audioUrl = emulator.store.presign(`musetalk/${audioName}`, 3600, 'museTalk');
 		}
 		res.json(200, { video_url: videoUrl, audio_url: audioUrl, duration });
 	});

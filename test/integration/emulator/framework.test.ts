@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
 import { topLevelBoxes } from '../../emulator/media';
+import { S3_ONE_AUTH_MECHANISM } from '../../emulator/providers/s3';
 
 /** A raw HTTP GET that reports what actually happened on the wire. */
 function rawGet(url: string, headers: Record<string, string> = {}, timeoutMs = 2000) {
@@ -120,6 +121,47 @@ describe('emulator framework', () => {
 		expect((await rawGet(url.replace(/X-Amz-Signature=[^&]+/, 'X-Amz-Signature=forged'))).status).toBe(403);
 		const expired = emulator.store.presign('outputs/a.mp4', -1);
 		expect((await rawGet(expired)).status).toBe(403);
+	});
+
+	it('storage refuses a presigned request that also carries Authorization, as S3 does (400 InvalidArgument, XML)', async () => {
+		emulator.store.put('outputs/b.mp4', Buffer.from('0000001866747970', 'hex'));
+		const url = emulator.store.presign('outputs/b.mp4', 60);
+		expect(Object.fromEntries(new URL(url).searchParams)).toMatchObject({
+			'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+			'X-Amz-Credential': expect.stringMatching(/^AKIA\w+\/\d{8}\/us-east-1\/s3\/aws4_request$/),
+			'X-Amz-Date': expect.stringMatching(/^\d{8}T\d{6}Z$/),
+			'X-Amz-Expires': '60',
+			'X-Amz-SignedHeaders': 'host',
+		});
+		const refused = await rawGet(url, { authorization: 'Bearer some-api-key' });
+		expect(refused.status).toBe(400);
+		expect(refused.headers['content-type']).toBe('application/xml');
+		const xml = refused.body.toString();
+		expect(xml).toContain('<Code>InvalidArgument</Code>');
+		expect(xml).toContain(`<Message>${S3_ONE_AUTH_MECHANISM}</Message>`);
+		// like S3, it echoes the header: a leaked key ends up in the storage's logs and answers
+		expect(xml).toContain('<ArgumentName>Authorization</ArgumentName><ArgumentValue>Bearer some-api-key</ArgumentValue>');
+		expect((await rawGet(url)).status).toBe(200);
+	});
+
+	it('with storageOnApiOrigin, links point at the provider’s own origin, which serves them as S3 would', async () => {
+		emulator.settings.storageOnApiOrigin = true;
+		try {
+			emulator.store.put('bucket/c.mp4', Buffer.from('0000001866747970', 'hex'));
+			const url = emulator.store.presign('bucket/c.mp4', 60, 'multiTalk');
+			expect(url.startsWith(`${emulator.url('multiTalk')}/storage/bucket/c.mp4?`)).toBe(true);
+			expect((await rawGet(url)).status).toBe(200);
+			const refused = await rawGet(url, auth());
+			expect(refused.status).toBe(400);
+			expect(refused.body.toString()).toContain('<Code>InvalidArgument</Code>');
+			// not on the other origin, and the s3 origin still works for links handed out without a provider
+			expect(new URL(emulator.store.presign('bucket/c.mp4', 60)).origin).toBe(emulator.url('s3'));
+			emulator.settings.storageOnApiOrigin = ['liveTalking'];
+			expect(new URL(emulator.store.presign('bucket/c.mp4', 60, 'multiTalk')).origin).toBe(emulator.url('s3'));
+			expect(new URL(emulator.store.presign('bucket/c.mp4', 60, 'liveTalking')).origin).toBe(emulator.url('liveTalking'));
+		} finally {
+			delete emulator.settings.storageOnApiOrigin;
+		}
 	});
 
 	it('fixtures are real media', () => {

@@ -356,6 +356,28 @@ describe('MuseTalk · Video → Generate Video From Text', () => {
 		expect((await result.readBinary(binaryOf(result, 'audio'))).equals(fixture('sample.mp3'))).toBe(true);
 	});
 
+	it('presigned URLs on the MuseTalk origin itself are fetched without the credential too (S3 would refuse it)', async () => {
+		(emulator.keys as { museTalk?: string }).museTalk = 'proxy-key-3';
+		emulator.settings.museTalkAbsoluteUrls = true;
+		emulator.settings.storageOnApiOrigin = ['museTalk'];
+		try {
+			emulator.clearLog();
+			const result = await run({ resource: 'video', operation: 'generate', sessionId, text: 'From our own host.', downloadAudio: true }, { apiKey: 'proxy-key-3' });
+			expect(result.error).toBeUndefined();
+			expect(result.json('MuseTalk')[0].video_url).toMatch(new RegExp(`^${emulator.url('museTalk')}/storage/musetalk/output_\\d+\\.mp4\\?X-Amz-`));
+			const storage = museRequests(/^\/storage\//);
+			expect(storage).toHaveLength(2);
+			for (const request of storage) {
+				expect(request.headers.authorization).toBeUndefined();
+				expect(request.status).toBe(200);
+			}
+			expect(museRequests('/api/v1/generate/text-to-video')[0].headers.authorization).toBe('Bearer proxy-key-3');
+			expect((await result.readBinary(binaryOf(result, 'data'))).equals(fixture('sample.mp4'))).toBe(true);
+		} finally {
+			delete emulator.settings.storageOnApiOrigin;
+		}
+	});
+
 	it('"session not ready" (400) is a clear error with a hint', async () => {
 		emulator.settings.museTalkPrepareMs = 10_000;
 		const created = await run({ resource: 'session', operation: 'create', waitUntilReady: false });

@@ -1,4 +1,4 @@
-import { resolveUrl, sameOrigin } from '../../../nodes/shared/http';
+import { isPresignedUrl, resolveUrl, sameOrigin } from '../../../nodes/shared/http';
 import { normaliseBaseUrl } from '../../../nodes/shared/provider';
 
 describe('base URLs', () => {
@@ -20,5 +20,20 @@ describe('base URLs', () => {
 		expect(sameOrigin('https://api.avatartalk.ai.evil.com/x', 'https://api.avatartalk.ai')).toBe(false);
 		expect(sameOrigin('http://127.0.0.1:8001/x', 'http://127.0.0.1:8000')).toBe(false);
 		expect(sameOrigin('not a url', 'https://a.b')).toBe(false);
+	});
+});
+
+describe('presigned links', () => {
+	it('recognises S3 SigV4 / SigV2 and GCS signed URLs, whatever the case of the parameter', () => {
+		expect(isPresignedUrl('https://b.s3.amazonaws.com/a.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F&X-Amz-Signature=ab')).toBe(true);
+		expect(isPresignedUrl('https://api.example.com/storage/a.mp4?x-amz-signature=ab')).toBe(true);
+		expect(isPresignedUrl('https://b.s3.amazonaws.com/a.mp4?AWSAccessKeyId=AKIA&Expires=1&Signature=ab')).toBe(true);
+		expect(isPresignedUrl('https://storage.googleapis.com/b/a.mp4?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Signature=ab')).toBe(true);
+	});
+
+	it('leaves ordinary API URLs alone', () => {
+		expect(isPresignedUrl('https://api.example.com/api/v1/jobs/1/download?expiration=3600')).toBe(false);
+		expect(isPresignedUrl('https://api.example.com/inference/1/video.mp4')).toBe(false);
+		expect(isPresignedUrl('not a url')).toBe(false);
 	});
 });

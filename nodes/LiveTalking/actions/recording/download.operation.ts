@@ -1,6 +1,7 @@
-import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { asNodeError, providerApiError } from '../../../shared/errors';
+import { downloadFromLink } from '../../../shared/downloadLink';
+import { providerApiError } from '../../../shared/errors';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { liveTalking, liveTalkingHint } from '../../transport';
@@ -95,25 +96,20 @@ export async function execute(this: IExecuteFunctions, op: OperationContext<Inpu
 	}
 	const id = typeof result.recording_id === 'string' && result.recording_id ? result.recording_id : `session-${sessionId}`;
 	const fileName = `${id.replace(/[^A-Za-z0-9_-]/g, '_')}.mp4`;
-	let binary: IBinaryData;
-	try {
-		({ binary } = await op.download(
-			liveTalking,
-			{
-				method: 'GET',
-				url: result.download_url,
-				hint: (status) =>
-					status === 403
-						? 'The download link was refused (presigned links expire): run Download Recording again for a fresh link.'
-						: undefined,
-			},
-			{ fileName, mimeType: 'video/mp4' },
-		));
-	} catch (caught) {
-		// The recording is safely in S3 already: say where, so nothing is lost.
-		const error = asNodeError(this.getNode(), caught, itemIndex);
-		error.description = `${error.description ? `${error.description} ` : ''}The recording was saved to S3 (s3_key ${String(result.s3_key ?? 'unknown')}, recording_id ${id}).`;
-		throw error;
-	}
+	// A presigned link to S3, wherever it points: fetched without the Firebase token.
+	const { binary } = await downloadFromLink(
+		this,
+		liveTalking,
+		{
+			url: result.download_url,
+			itemIndex,
+			limits: op.limits,
+			signal: op.signal,
+			refusedHint: 'The link was refused (presigned links expire): run Download Recording again for a fresh link.',
+			// The recording is safely in S3 already: say where, so nothing is lost.
+			failureNote: `The recording was saved to S3 (s3_key ${String(result.s3_key ?? 'unknown')}, recording_id ${id}).`,
+		},
+		{ fileName, mimeType: 'video/mp4' },
+	);
 	return { json, binary: { [field]: binary } };
 }
