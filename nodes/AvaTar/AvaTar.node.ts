@@ -1,9 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestSettingsProperty } from '../shared/requestSettings';
 import { route } from '../shared/router';
 import { operations, properties } from './actions/router';
+import { MAIN_CONNECTION } from '../shared/compat';
 
 export class AvaTar implements INodeType {
 	description: INodeTypeDescription = {
@@ -16,8 +16,8 @@ export class AvaTar implements INodeType {
 		description: 'Run interactive AI avatar sessions with AvaTar: create and start sessions, chat, speak, and talk in realtime',
 		defaults: { name: 'AvaTar' },
 		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		inputs: [MAIN_CONNECTION],
+		outputs: [MAIN_CONNECTION],
 		credentials: [{ name: 'avaTarApi', required: true }],
 		properties: [...properties, requestSettingsProperty],
 	};

@@ -1,10 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestSettingsProperty } from '../shared/requestSettings';
 import { route } from '../shared/router';
 import { requireCredentialUnlessPayPerVideo } from './actions/credential';
 import { operations, properties } from './actions/router';
+import { MAIN_CONNECTION } from '../shared/compat';
 
 export class AvatarTalk implements INodeType {
 	description: INodeTypeDescription = {
@@ -17,8 +17,8 @@ export class AvatarTalk implements INodeType {
 		description: 'Generate talking-avatar videos with AvatarTalk: text to MP4, live streams, LiveKit sessions, Lightning pay-per-video',
 		defaults: { name: 'AvatarTalk' },
 		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		inputs: [MAIN_CONNECTION],
+		outputs: [MAIN_CONNECTION],
 		credentials: [
 			// Optional: Lightning pay-per-video works without an account. The operations that use
 			// the API key say so, before any request, when none is selected.

@@ -1,9 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestSettingsProperty } from '../shared/requestSettings';
 import { route } from '../shared/router';
 import { operations, properties } from './actions/router';
+import { MAIN_CONNECTION } from '../shared/compat';
 
 export class LiveTalking implements INodeType {
 	description: INodeTypeDescription = {
@@ -16,8 +16,8 @@ export class LiveTalking implements INodeType {
 		description: 'Make a live LiveTalking avatar speak, and record and download its sessions',
 		defaults: { name: 'LiveTalking' },
 		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		inputs: [MAIN_CONNECTION],
+		outputs: [MAIN_CONNECTION],
 		credentials: [{ name: 'liveTalkingApi', required: true }],
 		properties: [...properties, requestSettingsProperty],
 	};

@@ -1,10 +1,10 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestSettingsProperty } from '../shared/requestSettings';
 import { route } from '../shared/router';
 import { batchSettingsProperty } from './actions/common';
 import { operations, properties } from './actions/router';
+import { MAIN_CONNECTION } from '../shared/compat';
 
 export class MultiTalk implements INodeType {
 	description: INodeTypeDescription = {
@@ -17,8 +17,8 @@ export class MultiTalk implements INodeType {
 		description: 'Turn an image and one or more voices into a talking video with MeiGen-MultiTalk',
 		defaults: { name: 'MultiTalk' },
 		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		inputs: [MAIN_CONNECTION],
+		outputs: [MAIN_CONNECTION],
 		credentials: [{ name: 'multiTalkApi', required: true }],
 		properties: [...properties, batchSettingsProperty, requestSettingsProperty],
 	};

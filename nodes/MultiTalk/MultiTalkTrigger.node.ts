@@ -7,7 +7,6 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { downloadJobVideo } from './helpers/download';
 import type { DeliveryLedger, MultiTalkEvent } from './trigger/delivery';
@@ -21,6 +20,7 @@ import {
 	recordDelivery,
 	secretMatches,
 } from './trigger/delivery';
+import { MAIN_CONNECTION } from '../shared/compat';
 
 /** Header that may carry the secret instead of the `secret` query parameter. */
 const SECRET_HEADER = 'x-multitalk-secret';
@@ -78,7 +78,7 @@ export class MultiTalkTrigger implements INodeType {
 		description: 'Starts the workflow when MultiTalk reports that a video job has ended',
 		defaults: { name: 'MultiTalk Trigger' },
 		inputs: [],
-		outputs: [NodeConnectionTypes.Main],
+		outputs: [MAIN_CONNECTION],
 		credentials: [{ name: 'multiTalkApi', required: true, displayOptions: { show: { downloadVideo: [true] } } }],
 		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
 		properties: [

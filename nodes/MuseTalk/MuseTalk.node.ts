@@ -1,9 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { requestSettingsProperty } from '../shared/requestSettings';
 import { route } from '../shared/router';
 import { operations, properties } from './actions/router';
+import { MAIN_CONNECTION } from '../shared/compat';
 
 export class MuseTalk implements INodeType {
 	description: INodeTypeDescription = {
@@ -16,8 +16,8 @@ export class MuseTalk implements INodeType {
 		description: 'Generate lip-synced avatar videos with speech from text on a MuseTalk server',
 		defaults: { name: 'MuseTalk' },
 		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		inputs: [MAIN_CONNECTION],
+		outputs: [MAIN_CONNECTION],
 		credentials: [{ name: 'museTalkApi', required: true }],
 		properties: [...properties, requestSettingsProperty],
 	};

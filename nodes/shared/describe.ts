@@ -70,7 +70,7 @@ export function buildOperationMap(resources: ResourceEntry[]): OperationMap {
 	const map: OperationMap = {};
 	for (const resource of resources) {
 		map[resource.value] = {};
-		for (const op of resource.operations) map[resource.value][op.value] = op.module;
+		for (const op of resource.operations) map[resource.value][op.value] = { ...op.module, displayName: op.name };
 	}
 	return map;
 }

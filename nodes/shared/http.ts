@@ -8,8 +8,9 @@ import type {
 	IWebhookFunctions,
 	NodeApiError,
 } from 'n8n-workflow';
-import { NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
+import { abortableSleep } from './compat';
 import type { ProviderFailure } from './errors';
 import { providerApiError } from './errors';
 import type { Provider } from './provider';
@@ -155,7 +156,7 @@ function throwIfCancelled(ctx: RequestContext, signal: AbortSignal | undefined, 
 	}
 }
 
-/** Sleeps, but wakes at once when the signal fires (older hosts ignore the signal: check it too). */
+/** Sleeps, but wakes at once when the signal fires, on every n8n version (see compat.ts). */
 export async function cancellableSleep(
 	ctx: RequestContext,
 	ms: number,
@@ -165,9 +166,9 @@ export async function cancellableSleep(
 	throwIfCancelled(ctx, signal, itemIndex);
 	if (ms <= 0) return;
 	try {
-		await sleep(ms, signal);
+		await abortableSleep(ms, signal);
 	} catch {
-		// sleep rejects only when the signal fired; report it as a cancellation below
+		// it rejects only when the signal fired; report it as a cancellation below
 	}
 	throwIfCancelled(ctx, signal, itemIndex);
 }

@@ -8,6 +8,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { DownloadTarget } from './binary';
 import { downloadToBinary } from './binary';
+import { webSocketMissing } from './compat';
 import { mapWithConcurrency } from './concurrency';
 import type { ApiRequest, ApiResponse, RequestLimits } from './http';
 import { apiRequest, executionSignal } from './http';
@@ -76,6 +77,13 @@ export interface Operation<Input = unknown> {
 	 * Fail the one error item is too.
 	 */
 	runOnceForAllItems?: boolean;
+	/**
+	 * Talks over a WebSocket: on a Node.js without a global WebSocket (Node 20) the operation fails
+	 * at once for every item, before any request, with a message naming the requirement.
+	 */
+	usesWebSocket?: boolean;
+	/** The name the Operation dropdown shows (set by `buildOperationMap`), for messages. */
+	displayName?: string;
 }
 
 /** resource -> operation -> implementation */
@@ -103,6 +111,14 @@ export async function route(this: IExecuteFunctions, operations: OperationMap): 
 	const operation = operations[resource]?.[operationName];
 	if (!operation) {
 		throw new NodeOperationError(this.getNode(), `The operation "${operationName}" of "${resource}" is not supported`);
+	}
+
+	const unsupported = operation.usesWebSocket
+		? webSocketMissing(this.getNode(), operation.displayName ?? operationName)
+		: undefined;
+	if (unsupported) {
+		if (!this.continueOnFail()) throw unsupported;
+		return [items.map((_, item) => ({ json: errorJson(unsupported), pairedItem: { item } }))];
 	}
 
 	const stop = new AbortController();

@@ -1,6 +1,7 @@
 import type { INode } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
 
+import { webSocketMissing } from './compat';
 import { providerApiError } from './errors';
 
 export type WsMessage = { kind: 'text'; text: string } | { kind: 'binary'; data: Buffer };
@@ -85,6 +86,8 @@ export class WsSession {
 		if (options.signal?.aborted) {
 			throw new NodeOperationError(node, 'The execution was cancelled', { itemIndex: options.itemIndex });
 		}
+		const missing = webSocketMissing(node, `${options.provider} WebSocket session`, options.itemIndex);
+		if (missing) throw missing;
 		const socket = new WebSocket(options.url, { headers: options.headers } as unknown as string[]);
 		const session = new WsSession(node, socket, options);
 		await session.waitOpen();

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
+import { abortableSleep } from '../../shared/compat';
 import type { ApiRequest, ApiResponse, RequestLimits } from '../../shared/http';
 import { formatDuration } from '../../shared/polling';
 
@@ -129,7 +130,7 @@ export class JobWatcher {
 		const wake = new AbortController();
 		this.wake = wake;
 		try {
-			await sleep(ms, AbortSignal.any([this.signal, wake.signal]));
+			await abortableSleep(ms, AbortSignal.any([this.signal, wake.signal]));
 		} catch {
 			// woken early: the loop looks again
 		} finally {

@@ -8,6 +8,9 @@ import { validatorFor } from '../../../shared/validation';
 import { readSessionId, sessionIdField } from '../common';
 import { collectOptions, readCollectSettings, runExchange, sortedOptions, timeLimitField, waitUntilField } from './exchange';
 
+/** Needs Node.js's built-in WebSocket (see the router and shared/compat.ts). */
+export const usesWebSocket = true;
+
 export const description: INodeProperties[] = [
 	sessionIdField,
 	{

@@ -7,6 +7,9 @@ import { collectOptions, readCollectSettings, runExchange, timeLimitField, waitU
 
 export const CONTROL_EVENTS = ['interrupt', 'start_listening', 'stop_listening', 'audio_buffer_clear'] as const;
 
+/** Needs Node.js's built-in WebSocket (see the router and shared/compat.ts). */
+export const usesWebSocket = true;
+
 export const description: INodeProperties[] = [
 	sessionIdField,
 	{

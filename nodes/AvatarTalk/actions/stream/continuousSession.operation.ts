@@ -20,6 +20,9 @@ import { VideoCollector, parseServerText, readSessionLimits, wsApiError, wsOptio
 
 type InputMode = 'append' | 'queue';
 
+/** Needs Node.js's built-in WebSocket (see the router and shared/compat.ts). */
+export const usesWebSocket = true;
+
 export const description: INodeProperties[] = [
 	{
 		displayName:

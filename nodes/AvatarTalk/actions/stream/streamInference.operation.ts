@@ -29,6 +29,9 @@ const MAX_MESSAGES = 200;
 /** Bytes of audio allowed to wait in the socket's send queue before the next chunk is read. */
 const SEND_QUEUE_BYTES = 1024 * 1024;
 
+/** Needs Node.js's built-in WebSocket (see the router and shared/compat.ts). */
+export const usesWebSocket = true;
+
 export const description: INodeProperties[] = [
 	{
 		displayName: 'Input',
