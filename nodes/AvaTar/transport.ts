@@ -16,7 +16,24 @@ export const avaTar: Provider = {
 	credentialType: 'avaTarApi',
 	baseUrl: (credentials) => normaliseBaseUrl(credentials.baseUrl, '/v1'),
 	parseError: parseAvaTarError,
+	hint: avaTarHint,
 };
+
+/** A plain-language hint for the documented error statuses. */
+export function avaTarHint(status: number): string | undefined {
+	switch (status) {
+		case 401:
+			return 'Check the API key in the AvaTar credential (leave it empty only if your deployment has no authentication).';
+		case 404:
+			return 'The session may have been stopped or never existed: create one with "New Session" and use its session_id.';
+		case 429:
+			return 'AvaTar limits requests per minute (session creation 10, speak 30, chat 60). The node waits for the server\'s Retry-After within "Max Retry-After Wait" and "Max Attempts" (Request Settings): raise those, or slow the workflow down.';
+		case 503:
+			return 'The AvaTar service is temporarily unavailable; try again later.';
+		default:
+			return undefined;
+	}
+}
 
 /** `<wsUrl>/<session id>`: the realtime socket of one session. */
 export function realtimeUrl(node: INode, credentials: ICredentialDataDecryptedObject, sessionId: string, itemIndex: number): string {

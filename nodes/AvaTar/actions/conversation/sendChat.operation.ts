@@ -2,13 +2,11 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { asNodeError, providerApiError } from '../../../shared/errors';
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { SseReadError, readSseStream } from '../../../shared/sse';
 import type { InputValidator } from '../../../shared/validation';
-import { validatorFor } from '../../../shared/validation';
 import { avaTar } from '../../transport';
-import { avaTarHint, readSessionId, requestBase, sessionIdField } from '../common';
+import { readSessionId, sessionIdField } from '../common';
 
 export const ROLES = ['system', 'user', 'assistant'] as const;
 
@@ -156,45 +154,48 @@ function eventPayloads(data: string): Array<IDataObject | 'DONE'> | undefined {
 	return lines.length > 1 && parts.every((p) => p !== undefined) ? (parts as Array<IDataObject | 'DONE'>) : undefined;
 }
 
-/** POST /v1/chat.completions: the avatar answers (and says) an AI reply. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const node = this.getNode();
-	const v = validatorFor(node, op.itemIndex);
-	const sessionId = readSessionId(this, v, op.itemIndex);
-	const input = v.oneOf('Message Input', this.getNodeParameter('messageInput', op.itemIndex, 'text'), ['text', 'json'] as const);
+interface Input {
+	sessionId: string;
+	body: IDataObject;
+	stream: boolean;
+	model: string;
+	maxReplyMs: number;
+}
+
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): Input {
+	const sessionId = readSessionId(this, v, itemIndex);
+	const input = v.oneOf('Message Input', this.getNodeParameter('messageInput', itemIndex, 'text'), ['text', 'json'] as const);
 	const messages =
 		input === 'text'
-			? [{ role: 'user', content: v.text('Message', this.getNodeParameter('message', op.itemIndex, '')) }]
-			: readMessages(v, this.getNodeParameter('messages', op.itemIndex, ''));
-	const stream = this.getNodeParameter('stream', op.itemIndex, true) as boolean;
-	const options = this.getNodeParameter('options', op.itemIndex, {}) as IDataObject;
+			? [{ role: 'user', content: v.text('Message', this.getNodeParameter('message', itemIndex, '')) }]
+			: readMessages(v, this.getNodeParameter('messages', itemIndex, ''));
+	const stream = this.getNodeParameter('stream', itemIndex, true) as boolean;
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const model = String(options.model ?? '').trim();
 	const maxReplyMs = v.number('Options > Max Reply Time (Seconds)', options.maxReplySeconds ?? 300, { min: 1 }) * 1000;
-
 	const body: IDataObject = { session_id: sessionId, messages, stream };
 	if (model) body.model = model;
+	return { sessionId, body, stream, model, maxReplyMs };
+}
+
+/** POST /v1/chat.completions: the avatar answers (and says) an AI reply. */
+export async function execute(this: IExecuteFunctions, op: OperationContext<Input>): Promise<OperationResult> {
+	const node = this.getNode();
+	const { sessionId, body, stream, model, maxReplyMs } = op.input;
 
 	if (!stream) {
-		const response = await apiRequest<IDataObject>(this, avaTar, {
-			method: 'POST',
-			url: '/v1/chat.completions',
-			body,
-			hint: avaTarHint,
-			...requestBase(op),
-		});
+		const response = await op.request<IDataObject>(avaTar, { method: 'POST', url: '/v1/chat.completions', body });
 		return { json: { session_id: sessionId, reply: chunkText(response.body) ?? '', ...response.body } };
 	}
 
 	const deadline = Date.now() + maxReplyMs;
-	const response = await apiRequest<AsyncIterable<Buffer> & { destroy?: () => void }>(this, avaTar, {
+	const response = await op.request<AsyncIterable<Buffer> & { destroy?: () => void }>(avaTar, {
 		method: 'POST',
 		url: '/v1/chat.completions',
 		body,
 		headers: { Accept: 'text/event-stream' },
 		responseType: 'stream',
-		hint: avaTarHint,
 		deadline,
-		...requestBase(op),
 	});
 	const contentType = String(response.headers['content-type'] ?? '');
 	const deltas: string[] = [];

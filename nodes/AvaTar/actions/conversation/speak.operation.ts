@@ -1,10 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { avaTar } from '../../transport';
-import { avaTarHint, readSessionId, requestBase, sessionIdField } from '../common';
+import { readSessionId, sessionIdField } from '../common';
 
 export const description: INodeProperties[] = [
 	sessionIdField,
@@ -53,14 +52,13 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-/** POST /v1/avatar.speak: the avatar says the text; returns a task ID and a duration estimate. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const v = validatorFor(this.getNode(), op.itemIndex);
-	const sessionId = readSessionId(this, v, op.itemIndex);
-	const text = v.text('Text', this.getNodeParameter('text', op.itemIndex, ''));
-	const voiceId = String(this.getNodeParameter('voiceId', op.itemIndex, '') ?? '').trim();
+/** The request body, checked. */
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): IDataObject {
+	const sessionId = readSessionId(this, v, itemIndex);
+	const text = v.text('Text', this.getNodeParameter('text', itemIndex, ''));
+	const voiceId = String(this.getNodeParameter('voiceId', itemIndex, '') ?? '').trim();
 	if (voiceId) v.pathId('Voice ID', voiceId);
-	const settings = this.getNodeParameter('voiceSettings', op.itemIndex, {}) as IDataObject;
+	const settings = this.getNodeParameter('voiceSettings', itemIndex, {}) as IDataObject;
 	const voiceSettings: IDataObject = {};
 	if (settings.stability !== undefined) {
 		voiceSettings.stability = v.number('Voice Settings > Stability', settings.stability, { min: 0, max: 1 });
@@ -72,12 +70,11 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const body: IDataObject = { session_id: sessionId, text };
 	if (voiceId) body.voice_id = voiceId;
 	if (Object.keys(voiceSettings).length) body.voice_settings = voiceSettings;
-	const response = await apiRequest<IDataObject>(this, avaTar, {
-		method: 'POST',
-		url: '/v1/avatar.speak',
-		body,
-		hint: avaTarHint,
-		...requestBase(op),
-	});
-	return { json: { session_id: sessionId, ...response.body } };
+	return body;
+}
+
+/** POST /v1/avatar.speak: the avatar says the text; returns a task ID and a duration estimate. */
+export async function execute(this: IExecuteFunctions, op: OperationContext<IDataObject>): Promise<OperationResult> {
+	const response = await op.request<IDataObject>(avaTar, { method: 'POST', url: '/v1/avatar.speak', body: op.input });
+	return { json: { session_id: op.input.session_id, ...response.body } };
 }

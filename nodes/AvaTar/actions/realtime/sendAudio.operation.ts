@@ -4,7 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { inputBinaryChunks, requireInputBinary, storedSize } from '../../../shared/binary';
 import { RequestPacer } from '../../../shared/polling';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { readSessionId, sessionIdField } from '../common';
 import { collectOptions, readCollectSettings, runExchange, sortedOptions, timeLimitField, waitUntilField } from './exchange';
 
@@ -54,26 +54,34 @@ export const description: INodeProperties[] = [
 /** Binary types that are certainly not audio: caught before connecting. */
 const NOT_AUDIO = /^(image|video|text)\//i;
 
+/** Reads one item and checks its audio binary before anything connects. */
+export async function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator) {
+	const sessionId = readSessionId(this, v, itemIndex);
+	const property = v.text('Input Binary Field', this.getNodeParameter('binaryProperty', itemIndex, 'data')).trim();
+	const settings = readCollectSettings(this, v, itemIndex);
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const chunkBytes = v.number('Options > Audio Chunk Size (KB)', options.chunkKb ?? 32, { min: 1, max: 1024 }) * 1024;
+	const perSecond = v.number('Options > Max Messages per Second', options.messagesPerSecond ?? 100, { min: 1, integer: true });
+
+	const binary = requireInputBinary(this, itemIndex, property, 'Input Binary Field');
+	if (binary.mimeType && NOT_AUDIO.test(binary.mimeType)) {
+		v.fail('Input Binary Field', `"${property}" holds ${binary.mimeType}, not audio`, 'an audio file, e.g. WAV (audio/wav)');
+	}
+	if ((await storedSize(this, binary)) === 0) v.fail('Input Binary Field', `"${property}" is an empty file`, 'an audio file with content');
+	return { sessionId, property, settings, chunkBytes, perSecond };
+}
+
 /**
  * Realtime: sends the audio of an input binary as `audio_buffer_append` chunks (base64), then
  * `audio_buffer_commit`, and collects the avatar's answer (status, frames, audio, chat) until
  * it is idle again. The file's bytes are sent as they are (a WAV keeps its header): the API
  * document only says "base64_encoded_audio_data", and WAV is what its own events carry.
  */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const v = validatorFor(this.getNode(), op.itemIndex);
-	const sessionId = readSessionId(this, v, op.itemIndex);
-	const property = v.text('Input Binary Field', this.getNodeParameter('binaryProperty', op.itemIndex, 'data')).trim();
-	const settings = readCollectSettings(this, v, op.itemIndex);
-	const options = this.getNodeParameter('options', op.itemIndex, {}) as IDataObject;
-	const chunkBytes = v.number('Options > Audio Chunk Size (KB)', options.chunkKb ?? 32, { min: 1, max: 1024 }) * 1024;
-	const perSecond = v.number('Options > Max Messages per Second', options.messagesPerSecond ?? 100, { min: 1, integer: true });
-
-	const binary = requireInputBinary(this, op.itemIndex, property, 'Input Binary Field');
-	if (binary.mimeType && NOT_AUDIO.test(binary.mimeType)) {
-		v.fail('Input Binary Field', `"${property}" holds ${binary.mimeType}, not audio`, 'an audio file, e.g. WAV (audio/wav)');
-	}
-	if ((await storedSize(this, binary)) === 0) v.fail('Input Binary Field', `"${property}" is an empty file`, 'an audio file with content');
+export async function execute(
+	this: IExecuteFunctions,
+	op: OperationContext<Awaited<ReturnType<typeof parse>>>,
+): Promise<OperationResult> {
+	const { sessionId, property, settings, chunkBytes, perSecond } = op.input;
 
 	const pacer = new RequestPacer(this, perSecond, 1000);
 	const item = await runExchange(this, op, sessionId, settings, async (ws, deadline) => {

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { readSessionId, sessionIdField } from '../common';
 import { collectOptions, readCollectSettings, runExchange, timeLimitField, waitUntilField } from './exchange';
 
@@ -37,12 +37,17 @@ export const description: INodeProperties[] = [
 	},
 ];
 
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator) {
+	return {
+		sessionId: readSessionId(this, v, itemIndex),
+		event: v.oneOf('Event', this.getNodeParameter('event', itemIndex, 'interrupt'), CONTROL_EVENTS),
+		settings: readCollectSettings(this, v, itemIndex),
+	};
+}
+
 /** Realtime: sends one control event and collects what the avatar answers. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const v = validatorFor(this.getNode(), op.itemIndex);
-	const sessionId = readSessionId(this, v, op.itemIndex);
-	const event = v.oneOf('Event', this.getNodeParameter('event', op.itemIndex, 'interrupt'), CONTROL_EVENTS);
-	const settings = readCollectSettings(this, v, op.itemIndex);
+export async function execute(this: IExecuteFunctions, op: OperationContext<ReturnType<typeof parse>>): Promise<OperationResult> {
+	const { sessionId, event, settings } = op.input;
 	return await runExchange(this, op, sessionId, settings, async (ws) => {
 		ws.sendJson({ type: event });
 		return { event };

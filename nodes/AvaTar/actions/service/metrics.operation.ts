@@ -1,19 +1,15 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { avaTar } from '../../transport';
-import { avaTarHint, requestBase } from '../common';
 
 export const description: INodeProperties[] = [];
 
+/** No fields to read. */
+export function parse(): void {}
+
 /** GET /metrics (server root): sessions, CPU/GPU/memory use, WebSocket connections, average latency. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const response = await apiRequest<IDataObject>(this, avaTar, {
-		method: 'GET',
-		url: '/metrics',
-		hint: avaTarHint,
-		...requestBase(op),
-	});
+export async function execute(this: IExecuteFunctions, op: OperationContext<void>): Promise<OperationResult> {
+	const response = await op.request<IDataObject>(avaTar, { method: 'GET', url: '/metrics' });
 	return { json: response.body };
 }

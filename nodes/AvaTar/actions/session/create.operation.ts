@@ -1,10 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { avaTar } from '../../transport';
-import { avaTarHint, requestBase } from '../common';
 
 export const QUALITIES = ['low', 'medium', 'high'] as const;
 
@@ -39,24 +37,22 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-/** POST /v1/streaming.new: a session to stream, chat and speak with. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const v = validatorFor(this.getNode(), op.itemIndex);
-	const quality = v.oneOf('Quality', this.getNodeParameter('quality', op.itemIndex, 'medium'), QUALITIES);
-	const avatarId = String(this.getNodeParameter('avatarId', op.itemIndex, '') ?? '').trim();
-	const voiceId = String(this.getNodeParameter('voiceId', op.itemIndex, '') ?? '').trim();
+/** The request body, checked. */
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): IDataObject {
+	const quality = v.oneOf('Quality', this.getNodeParameter('quality', itemIndex, 'medium'), QUALITIES);
+	const avatarId = String(this.getNodeParameter('avatarId', itemIndex, '') ?? '').trim();
+	const voiceId = String(this.getNodeParameter('voiceId', itemIndex, '') ?? '').trim();
 	if (avatarId) v.pathId('Avatar ID', avatarId);
 	if (voiceId) v.pathId('Voice ID', voiceId);
 
 	const body: IDataObject = { quality };
 	if (avatarId) body.avatar_id = avatarId;
 	if (voiceId) body.voice_id = voiceId;
-	const response = await apiRequest<IDataObject>(this, avaTar, {
-		method: 'POST',
-		url: '/v1/streaming.new',
-		body,
-		hint: avaTarHint,
-		...requestBase(op),
-	});
+	return body;
+}
+
+/** POST /v1/streaming.new: a session to stream, chat and speak with. */
+export async function execute(this: IExecuteFunctions, op: OperationContext<IDataObject>): Promise<OperationResult> {
+	const response = await op.request<IDataObject>(avaTar, { method: 'POST', url: '/v1/streaming.new', body: op.input });
 	return { json: response.body };
 }

@@ -1,9 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { avaTar } from '../../transport';
-import { avaTarHint, requestBase } from '../common';
 
 export const description: INodeProperties[] = [
 	{
@@ -16,15 +14,15 @@ export const description: INodeProperties[] = [
 	},
 ];
 
+/** Whether to split the list into one item per session. */
+export function parse(this: IExecuteFunctions, itemIndex: number): { split: boolean } {
+	return { split: this.getNodeParameter('splitSessions', itemIndex, false) as boolean };
+}
+
 /** GET /v1/streaming.sessions: the active sessions. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const split = this.getNodeParameter('splitSessions', op.itemIndex, false) as boolean;
-	const response = await apiRequest<IDataObject>(this, avaTar, {
-		method: 'GET',
-		url: '/v1/streaming.sessions',
-		hint: avaTarHint,
-		...requestBase(op),
-	});
+export async function execute(this: IExecuteFunctions, op: OperationContext<{ split: boolean }>): Promise<OperationResult> {
+	const { split } = op.input;
+	const response = await op.request<IDataObject>(avaTar, { method: 'GET', url: '/v1/streaming.sessions' });
 	if (!split) return { json: response.body };
 	const sessions = Array.isArray(response.body.sessions) ? (response.body.sessions as IDataObject[]) : [];
 	return sessions.map((session) => ({ json: session }));

@@ -1,11 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
-import { validatorFor } from '../../../shared/validation';
 import { avaTar } from '../../transport';
-import { avaTarHint, readSessionId, requestBase, sessionIdField, valueAtPath } from '../common';
+import { readSessionId, sessionIdField, valueAtPath } from '../common';
 
 export const description: INodeProperties[] = [
 	sessionIdField,
@@ -77,30 +75,36 @@ export function readOffer(v: InputValidator, field: string, value: unknown): { t
 	return { type: 'offer', sdp: text };
 }
 
-/** POST /v1/streaming.start: sends the WebRTC offer, returns the server's answer. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const v = validatorFor(this.getNode(), op.itemIndex);
-	const sessionId = readSessionId(this, v, op.itemIndex);
-	const source = v.oneOf('SDP Offer Source', this.getNodeParameter('offerSource', op.itemIndex, 'field'), ['field', 'parameter'] as const);
+interface Input {
+	sessionId: string;
+	offer: { type: 'offer'; sdp: string };
+}
+
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): Input {
+	const sessionId = readSessionId(this, v, itemIndex);
+	const source = v.oneOf('SDP Offer Source', this.getNodeParameter('offerSource', itemIndex, 'field'), ['field', 'parameter'] as const);
 	let offer: { type: 'offer'; sdp: string };
 	if (source === 'field') {
-		const path = v.text('Offer Field', this.getNodeParameter('offerField', op.itemIndex, 'sdp')).trim();
-		const json = this.getInputData()[op.itemIndex]?.json ?? {};
+		const path = v.text('Offer Field', this.getNodeParameter('offerField', itemIndex, 'sdp')).trim();
+		const json = this.getInputData()[itemIndex]?.json ?? {};
 		const value = valueAtPath(json, path);
 		if (value === undefined) {
 			v.fail('Offer Field', `the input item has no field "${path}"`, `a field of the input item (it has: ${Object.keys(json).join(', ') || 'no fields'})`);
 		}
 		offer = readOffer(v, `Offer Field ("${path}")`, value);
 	} else {
-		offer = readOffer(v, 'SDP Offer', this.getNodeParameter('offer', op.itemIndex, ''));
+		offer = readOffer(v, 'SDP Offer', this.getNodeParameter('offer', itemIndex, ''));
 	}
+	return { sessionId, offer };
+}
 
-	const response = await apiRequest<IDataObject>(this, avaTar, {
+/** POST /v1/streaming.start: sends the WebRTC offer, returns the server's answer. */
+export async function execute(this: IExecuteFunctions, op: OperationContext<Input>): Promise<OperationResult> {
+	const { sessionId, offer } = op.input;
+	const response = await op.request<IDataObject>(avaTar, {
 		method: 'POST',
 		url: '/v1/streaming.start',
 		body: { session_id: sessionId, sdp: offer },
-		hint: avaTarHint,
-		...requestBase(op),
 	});
 	return { json: { session_id: sessionId, ...response.body } };
 }
