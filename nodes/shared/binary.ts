@@ -21,7 +21,8 @@ export async function storedSize(ctx: RequestContext, binary: IBinaryData): Prom
 			// hosts without metadata for this storage mode: fall through to the inline data
 		}
 	}
-	if (binary.data && binary.data !== 'filesystem-v2' && !binary.id) {
+	// inline data ('' is an empty file, not an unknown size)
+	if (typeof binary.data === 'string' && binary.data !== 'filesystem-v2' && !binary.id) {
 		return Buffer.from(binary.data, 'base64').length;
 	}
 	return undefined;

@@ -207,6 +207,11 @@ export class WsSession {
 		return this.queue.length;
 	}
 
+	/** Takes every message received and not yet taken, at once (e.g. all that came before a send). */
+	takeReceived(): WsMessage[] {
+		return this.queue.splice(0);
+	}
+
 	/** When the last server message arrived (epoch ms; the open time before the first). */
 	get lastMessageAt(): number {
 		return this.lastMessage;

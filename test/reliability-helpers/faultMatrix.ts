@@ -698,7 +698,8 @@ export const WS_ROWS: WsRow[] = [
 		items: async (emulator) => [
 			binaryItem(fixture('speech-16k-mono.wav'), 'speech.wav', 'audio/wav', { sessionId: await setup.avaTarSession(emulator) }),
 		],
-		midStream: 3,
+		// the greeting (status + frame), then the reply: user chat, speaking, a frame, then the fault
+		midStream: 5,
 		output: 'realtime',
 	},
 	{
@@ -709,7 +710,8 @@ export const WS_ROWS: WsRow[] = [
 		service: 'avaTarWs',
 		path: /^\/ws\/[^/]+$/,
 		items: async (emulator) => [{ json: { sessionId: await setup.avaTarSession(emulator) } }],
-		// The server answers a control event with one status message: every fault strikes before it.
+		// The server answers a control event with one status message: every fault strikes before it
+		// (and before the greeting).
 		midStream: 0,
 		output: 'realtime',
 	},

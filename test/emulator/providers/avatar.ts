@@ -23,6 +23,9 @@ import type { EmuRequest, EmuResponse, WsConnection } from '../types';
  *   1 sends the fixture unchanged).
  * - avaTarWsMessagesPerSecond (100): the documented WebSocket limit.
  * - avaTarWsError: {code, message}: sent as an `error` event instead of answering a commit.
+ * - avaTarGreeting (true): on connect, the `status` greeting and the first frame (below);
+ *   false: a server that says nothing until it is spoken to.
+ * - avaTarGreetingDelayMs (0): pause between the upgrade and the greeting.
  * Authentication is optional, as documented: enforced only when emulator.keys.avaTar is set.
  */
 
@@ -499,21 +502,51 @@ export function register(emulator: Emulator): void {
 			socket.close(1008, 'Unauthorized');
 			return;
 		}
-		const session = state.sessions.get(sessionId);
-		if (!session) {
+		const found = state.sessions.get(sessionId);
+		if (!found) {
 			send({ type: 'error', code: 'SESSION_NOT_FOUND', message: 'The specified session does not exist' });
 			socket.close(1008, 'Session not found');
 			return;
 		}
+		const session: Session = found;
 		session.sockets.add(socket);
 		state.wsConnections++;
 		socket.on('close', () => {
 			session.sockets.delete(socket);
 			state.wsConnections--;
 		});
+		// The greeting. The document's "Connection" section shows the client logging
+		// 'Connected to avatar stream' when the socket opens; it lists no event of its own for
+		// that. Reading taken (as the strict stand-in of issue #12 does): the server announces the
+		// connection with its documented `status` event carrying that message and the avatar's
+		// current state ("idle" for a fresh session), then sends the avatar's current picture as
+		// one `frame`, so a viewer (the SDK example paints every frame) shows the avatar at once.
+		// One frame, not a stream: the document does not say frames flow while the avatar is idle.
+		// Both go out before the server reads anything the client sends (messages that arrive
+		// during avaTarGreetingDelayMs wait, as in a server that greets before its read loop).
+		let held: Array<[Buffer, boolean]> | undefined;
+		if (setting('avaTarGreeting', true)) {
+			const greet = () => {
+				send({ type: 'status', status: session.state, message: 'Connected to avatar stream' });
+				send({ type: 'frame', data: fixture('frame.jpg').toString('base64'), frame_id: ++state.frameCounter, timestamp: Date.now() / 1000 });
+				const waiting = held ?? [];
+				held = undefined;
+				for (const [data, isBinary] of waiting) handle(data, isBinary);
+			};
+			const delay = setting('avaTarGreetingDelayMs', 0);
+			if (delay > 0) {
+				held = [];
+				later(delay, greet);
+			} else greet();
+		}
 		const received: number[] = [];
 
 		socket.on('message', (data: Buffer, isBinary: boolean) => {
+			if (held) held.push([data, isBinary]);
+			else handle(data, isBinary);
+		});
+
+		function handle(data: Buffer, isBinary: boolean): void {
 			const raw = isBinary ? '' : data.toString('utf8');
 			const now = Date.now();
 			while (received.length && now - received[0] >= 1000) received.shift();
@@ -585,6 +618,6 @@ export function register(emulator: Emulator): void {
 				default:
 					return send({ type: 'error', code: 'UNKNOWN_EVENT', message: `Unknown event type "${type}"` });
 			}
-		});
+		}
 	});
 }

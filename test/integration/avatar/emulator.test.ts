@@ -5,6 +5,7 @@
  */
 import { WebSocket } from 'ws';
 
+import { fixture } from '../../emulator/media';
 import { avaTarState } from '../../emulator/providers/avatar';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
@@ -132,6 +133,43 @@ describe('AvaTar stand-in: realtime socket', () => {
 		expect(events).toEqual([{ type: 'error', code: 'SESSION_NOT_FOUND', message: 'The specified session does not exist' }]);
 	});
 
+	/** Waits until `count` events came in (the machine may be loaded: no tight bound). */
+	async function arrived(events: unknown[], count: number): Promise<void> {
+		for (let i = 0; i < 200 && events.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+		await new Promise((resolve) => setTimeout(resolve, 50)); // and nothing more follows
+	}
+
+	it('greets each connection before reading anything: status (the avatar state, "Connected to avatar stream"), then one frame', async () => {
+		const id = await session();
+		const { ws, events } = await connect(`/ws/${id}`);
+		ws.send(JSON.stringify({ type: 'start_listening' }));
+		await arrived(events, 3);
+		expect(events[0]).toEqual({ type: 'status', status: 'idle', message: 'Connected to avatar stream' });
+		expect(events[1]).toMatchObject({ type: 'frame', frame_id: expect.any(Number), timestamp: expect.any(Number) });
+		expect(Buffer.from(String(events[1].data), 'base64').equals(fixture('frame.jpg'))).toBe(true);
+		expect(events.slice(2)).toEqual([{ type: 'status', status: 'listening', message: 'Avatar is now listening...' }]);
+		ws.close();
+
+		// a later connection is greeted with the state the avatar is in; a held greeting holds the reading too
+		emulator.settings.avaTarGreetingDelayMs = 200;
+		const again = await connect(`/ws/${id}`);
+		again.ws.send(JSON.stringify({ type: 'stop_listening' }));
+		await arrived(again.events, 3);
+		expect(again.events.map((e) => [e.type, e.status])).toEqual([
+			['status', 'listening'],
+			['frame', undefined],
+			['status', 'idle'],
+		]);
+		again.ws.close();
+
+		// a server that does not greet
+		emulator.settings.avaTarGreeting = false;
+		const silent = await connect(`/ws/${id}`);
+		await new Promise((resolve) => setTimeout(resolve, 100));
+		expect(silent.events).toEqual([]);
+		silent.ws.close();
+	});
+
 	it('bad messages get error events; the socket stays open', async () => {
 		const id = await session();
 		const { ws, events } = await connect(`/ws/${id}`);
@@ -140,7 +178,8 @@ describe('AvaTar stand-in: realtime socket', () => {
 		ws.send(JSON.stringify({ type: 'audio_buffer_append', data: { audio: '***' } }));
 		ws.send(JSON.stringify({ type: 'audio_buffer_commit' }));
 		await new Promise((resolve) => setTimeout(resolve, 100));
-		expect(events.map((e) => e.code)).toEqual(['INVALID_MESSAGE', 'UNKNOWN_EVENT', 'INVALID_AUDIO', 'AUDIO_PROCESSING_ERROR']);
+		// after the greeting (status + frame)
+		expect(events.slice(2).map((e) => e.code)).toEqual(['INVALID_MESSAGE', 'UNKNOWN_EVENT', 'INVALID_AUDIO', 'AUDIO_PROCESSING_ERROR']);
 		expect(ws.readyState).toBe(WebSocket.OPEN);
 		ws.close();
 	});

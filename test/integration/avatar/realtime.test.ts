@@ -233,6 +233,7 @@ describe('AvaTar · Realtime → Send Audio', () => {
 		it('an empty file', async () => {
 			const result = await runAvaTar(emulator, sendAudio(sessionId), { items: [{ json: {}, binary: { data: { data: '', mimeType: 'audio/wav', fileName: 'x.wav' } } }] });
 			expectInputError(result, /Input Binary Field: "data" is an empty file/);
+			expect(upgrades()).toHaveLength(0);
 		});
 
 		it('Session ID missing or malformed', async () => {
@@ -338,7 +339,8 @@ describe('AvaTar · Realtime → Send Control Event', () => {
 		const result = await runAvaTar(emulator, control(sessionId, 'start_listening', { waitUntil: 'none' }));
 		expect(result.error).toBeUndefined();
 		expect(result.json(NODE)[0]).toMatchObject({ endReason: 'sent', sent: { event: 'start_listening' }, statuses: [] });
-		await new Promise((resolve) => setTimeout(resolve, 50));
+		// the server reads it after the node has gone (a loaded machine may take a while)
+		for (let i = 0; i < 100 && wsLog().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
 		expect(wsLog().map((e) => e.type)).toEqual(['start_listening']);
 	});
 
@@ -384,6 +386,112 @@ describe('AvaTar · Realtime → Send Control Event', () => {
 		const result = await runAvaTar(emulator, control(sessionId, 'start_listening', { waitUntil: 'timeLimit', timeLimitSeconds: 30 }), { signal: controller.signal });
 		expect(result.status).toBe('canceled');
 		expect(Date.now() - started).toBeLessThan(3000);
+	});
+});
+
+/**
+ * Issue #12, defect 4: the server greets every connection (`status` "Connected to avatar
+ * stream", then one frame) before it reads anything. What arrived before the node sent its
+ * event is never the answer: it is reported apart as `greeting`.
+ */
+describe('AvaTar · Realtime: the greeting on connect is not the answer', () => {
+	const control = (sessionId: string, event: string, extra: IDataObject = {}) => ({ resource: 'realtime', operation: 'sendEvent', sessionId, event, ...extra });
+	const GREETING = { status: 'idle', message: 'Connected to avatar stream' };
+
+	it('Send Control Event, Next Status Update (the default): the answer (listening), not the greeting', async () => {
+		const sessionId = await newSession(emulator);
+		const result = await runAvaTar(emulator, control(sessionId, 'start_listening'));
+		expect(result.error).toBeUndefined();
+		const [json] = result.json(NODE);
+		expect(json.endReason).toBe('status');
+		expect(json.statuses).toEqual([{ status: 'listening', message: 'Avatar is now listening...' }]);
+		expect(json.lastStatus).toBe('listening');
+		expect(json.greeting).toEqual(GREETING);
+		expect(json.frames).toEqual({ received: 0, kept: [] });
+		expect(json.events).toBe(1);
+		expect(result.items(NODE)[0].binary).toBeUndefined();
+	});
+
+	it('Send Control Event, Avatar Is Idle Again: does not end at the greeting', async () => {
+		const sessionId = await newSession(emulator);
+		// stop_listening answers "idle": that answer, not the greeting's idle, ends the exchange
+		const stop = await runAvaTar(emulator, control(sessionId, 'stop_listening', { waitUntil: 'idle', timeLimitSeconds: 5 }));
+		expect(stop.error).toBeUndefined();
+		expect(stop.json(NODE)[0]).toMatchObject({ endReason: 'idle', statuses: [{ status: 'idle', message: 'Avatar stopped listening' }], greeting: GREETING });
+
+		// start_listening never makes the avatar idle: the exchange runs to its time limit
+		const listen = await runAvaTar(emulator, control(sessionId, 'start_listening', { waitUntil: 'idle', timeLimitSeconds: 1 }));
+		expect(listen.error).toBeUndefined();
+		expect(listen.json(NODE)[0]).toMatchObject({
+			endReason: 'timeLimit',
+			statuses: [{ status: 'listening', message: 'Avatar is now listening...' }],
+			lastStatus: 'listening',
+			greeting: GREETING,
+		});
+	});
+
+	it('the greeting reports the state the avatar is in when the node connects', async () => {
+		const sessionId = await newSession(emulator);
+		expect((await runAvaTar(emulator, control(sessionId, 'start_listening'))).error).toBeUndefined();
+		const result = await runAvaTar(emulator, control(sessionId, 'stop_listening'));
+		expect(result.json(NODE)[0]).toMatchObject({
+			greeting: { status: 'listening', message: 'Connected to avatar stream' },
+			statuses: [{ status: 'idle', message: 'Avatar stopped listening' }],
+		});
+	});
+
+	it('Send Audio: the reply holds only what the avatar sent after the audio (not the greeting or its frame)', async () => {
+		const sessionId = await newSession(emulator);
+		const before = avaTarState(emulator).frameCounter;
+		const result = await runAvaTar(emulator, sendAudio(sessionId), { items: [binaryItem('speech-16k-mono.wav', 'audio/wav')] });
+		expect(result.error).toBeUndefined();
+		const json = result.json(NODE)[0];
+		expect(json.greeting).toEqual(GREETING);
+		expect((json.statuses as IDataObject[]).map((s) => s.status)).toEqual(['speaking', 'idle']);
+		const frames = json.frames as { received: number; kept: IDataObject[] };
+		// the greeting's frame is frame before + 1; the reply's six come after it
+		expect(frames.received).toBe(6);
+		expect(frames.kept.map((f) => f.frame_id)).toEqual([before + 2, before + 3, before + 4, before + 5, before + 6]);
+		// user chat, speaking, 6 frames, 2 audio, agent chat, idle
+		expect(json.events).toBe(12);
+	});
+
+	it('a greeting that comes late is still not the answer', async () => {
+		emulator.settings.avaTarGreetingDelayMs = 300;
+		const sessionId = await newSession(emulator);
+		const result = await runAvaTar(emulator, control(sessionId, 'start_listening'));
+		expect(result.error).toBeUndefined();
+		expect(result.json(NODE)[0]).toMatchObject({ endReason: 'status', statuses: [{ status: 'listening', message: 'Avatar is now listening...' }], greeting: GREETING });
+		expect(wsLog().map((e) => e.type)).toEqual(['start_listening']);
+	});
+
+	it('a greeting later than the node waits for (1 s) is still known by its message and not the answer', async () => {
+		emulator.settings.avaTarGreetingDelayMs = 1500;
+		const sessionId = await newSession(emulator);
+		const result = await runAvaTar(emulator, control(sessionId, 'start_listening'));
+		expect(result.error).toBeUndefined();
+		expect(result.json(NODE)[0]).toMatchObject({ endReason: 'status', statuses: [{ status: 'listening', message: 'Avatar is now listening...' }], greeting: GREETING });
+	});
+
+	it('a cancel while waiting for the greeting stops at once: nothing is sent', async () => {
+		emulator.settings.avaTarGreeting = false;
+		const sessionId = await newSession(emulator);
+		const controller = new AbortController();
+		setTimeout(() => controller.abort(), 200);
+		const result = await runAvaTar(emulator, control(sessionId, 'start_listening'), { signal: controller.signal });
+		expect(result.status).toBe('canceled');
+		// past the greeting wait: had the wait gone on, start_listening would have been sent by now
+		await new Promise((resolve) => setTimeout(resolve, 1200));
+		expect(wsLog()).toEqual([]);
+		expect(avaTarState(emulator).wsConnections).toBe(0);
+	});
+
+	it('a server that does not greet: the first status after sending is the answer', async () => {
+		emulator.settings.avaTarGreeting = false;
+		const sessionId = await newSession(emulator);
+		const result = await runAvaTar(emulator, control(sessionId, 'start_listening'));
+		expect(result.error).toBeUndefined();
+		expect(result.json(NODE)[0]).toMatchObject({ endReason: 'status', statuses: [{ status: 'listening', message: 'Avatar is now listening...' }], greeting: null });
 	});
 });
 

@@ -12,9 +12,21 @@ import { joinWavs } from '../../wav';
 
 /**
  * One realtime exchange on the session WebSocket (`<wsUrl>/<session_id>`), shared by "Send
- * Audio" and "Send Control Event": connect, send, collect the server's events until the
- * chosen end, and turn them into one item (JSON + WAV + JPEG binaries).
+ * Audio" and "Send Control Event": connect, let the server greet, send, collect the server's
+ * events until the chosen end, and turn them into one item (JSON + WAV + JPEG binaries).
+ *
+ * The answer is only what arrives after the node sent its event. A server greets a new
+ * connection (a `status` "Connected to avatar stream" with the avatar's state, and a frame)
+ * before it reads anything: that greeting is reported apart (`greeting`), never taken for the
+ * answer, neither as the "next status" nor as "idle again", and its frame is not a reply frame.
  */
+
+/** Longest wait after connecting for the greeting before sending anyway (a server may not greet). */
+const GREETING_WAIT_MS = 1_000;
+/** After the greeting's status: the server is done greeting once it has been quiet this long. */
+const GREETING_QUIET_MS = 100;
+/** The message the document shows for an established connection: how a late greeting is told apart. */
+const GREETING_MESSAGE = 'Connected to avatar stream';
 
 export type WaitUntil = 'idle' | 'status' | 'timeLimit' | 'none';
 export const WAIT_UNTIL: readonly WaitUntil[] = ['idle', 'status', 'timeLimit', 'none'];
@@ -146,6 +158,8 @@ interface Segment {
 class Collector {
 	readonly chat: Array<{ role: string; content: string }> = [];
 	readonly statuses: Array<{ status: string; message?: string }> = [];
+	/** The first status the server sent before the node's event (its greeting), if any. */
+	greeting: { status: string; message?: string } | undefined;
 	readonly segments: Segment[] = [];
 	framesReceived = 0;
 	framesKept = 0;
@@ -178,17 +192,36 @@ class Collector {
 		);
 	}
 
+	/**
+	 * Takes one message that arrived before the node sent anything: never part of the answer.
+	 * An error event still fails the item; the first status is kept as the greeting. Returns
+	 * true for a status.
+	 */
+	beforeSend(message: WsMessage): boolean {
+		const event = parseEvent(message);
+		if (event?.type === 'error') this.throwError(event);
+		if (event?.type !== 'status') return false;
+		this.greeting ??= statusOf(event);
+		return true;
+	}
+
 	/** Takes one server message; returns true when the exchange is over. */
 	take(message: WsMessage): boolean {
-		this.events++;
-		if (message.kind !== 'text') {
-			this.otherEvents++;
+		const event = parseEvent(message);
+		// A greeting slower than GREETING_WAIT_MS arrives after the send. The server sends it
+		// before anything else, so it can only be the connection's first status; it is known by
+		// the documented message, as no answer to an event carries it.
+		if (
+			event?.type === 'status' &&
+			this.greeting === undefined &&
+			this.statuses.length === 0 &&
+			event.message === GREETING_MESSAGE
+		) {
+			this.greeting = statusOf(event);
 			return false;
 		}
-		let event: IDataObject;
-		try {
-			event = JSON.parse(message.text) as IDataObject;
-		} catch {
+		this.events++;
+		if (!event) {
 			this.otherEvents++;
 			return false;
 		}
@@ -216,8 +249,9 @@ class Collector {
 				return false;
 			}
 			case 'status': {
-				const status = String(event.status ?? '');
-				this.statuses.push({ status, ...(typeof event.message === 'string' ? { message: event.message } : {}) });
+				const entry = statusOf(event);
+				const { status } = entry;
+				this.statuses.push(entry);
 				if (this.settings.waitUntil === 'status') return true;
 				if (status !== 'idle') {
 					this.active = true;
@@ -225,24 +259,28 @@ class Collector {
 				}
 				return this.settings.waitUntil === 'idle' && (this.active || !this.idleNeedsActivity);
 			}
-			case 'error': {
-				throw providerApiError(this.ctx.getNode(), {
-					provider: avaTar.name,
-					failure: {
-						message: typeof event.message === 'string' && event.message ? event.message : 'The avatar reported an error',
-						code: typeof event.code === 'string' ? event.code : undefined,
-					},
-					hint:
-						event.code === 'SESSION_NOT_FOUND'
-							? 'The session may have been stopped or never existed: create one with "New Session" and use its session_id.'
-							: undefined,
-					itemIndex: this.itemIndex,
-				});
-			}
+			case 'error':
+				return this.throwError(event);
 			default:
 				this.otherEvents++;
 				return false;
 		}
+	}
+
+	/** A server `error` event fails the item with the server's message and code. */
+	private throwError(event: IDataObject): never {
+		throw providerApiError(this.ctx.getNode(), {
+			provider: avaTar.name,
+			failure: {
+				message: typeof event.message === 'string' && event.message ? event.message : 'The avatar reported an error',
+				code: typeof event.code === 'string' ? event.code : undefined,
+			},
+			hint:
+				event.code === 'SESSION_NOT_FOUND'
+					? 'The session may have been stopped or never existed: create one with "New Session" and use its session_id.'
+					: undefined,
+			itemIndex: this.itemIndex,
+		});
 	}
 
 	private keep(kind: Segment['kind'], data: Buffer, meta: IDataObject): void {
@@ -301,12 +339,28 @@ class Collector {
 			chat: this.chat,
 			statuses: this.statuses,
 			lastStatus: this.statuses.at(-1)?.status ?? null,
+			greeting: this.greeting ?? null,
 			audio: audioJson,
 			frames: { received: this.framesReceived, kept: frames },
 			events: this.events,
 		};
 		return Object.keys(binary).length ? { json, binary } : { json };
 	}
+}
+
+/** A text message as a JSON object; undefined for anything else (binary, not JSON). */
+function parseEvent(message: WsMessage): IDataObject | undefined {
+	if (message.kind !== 'text') return undefined;
+	try {
+		const event = JSON.parse(message.text) as unknown;
+		return event !== null && typeof event === 'object' && !Array.isArray(event) ? (event as IDataObject) : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function statusOf(event: IDataObject): { status: string; message?: string } {
+	return { status: String(event.status ?? ''), ...(typeof event.message === 'string' ? { message: event.message } : {}) };
 }
 
 /** Abnormal closes in words; 1008 is how servers refuse a key or a session on the socket. */
@@ -329,7 +383,7 @@ export async function runExchange(
 	op: OperationContext,
 	sessionId: string,
 	settings: CollectSettings,
-	send: (ws: WsSession, deadline: number) => Promise<SentSummary>,
+	send: (ws: RealtimeSender, deadline: number) => Promise<SentSummary>,
 	idleNeedsActivity: boolean,
 ): Promise<INodeExecutionData> {
 	const node = ctx.getNode();
@@ -352,9 +406,22 @@ export async function runExchange(
 	});
 	const windowEnd = Date.now() + settings.timeLimitMs;
 	try {
+		// Don't Wait outputs no events: no need to wait for a greeting there.
+		if (settings.waitUntil !== 'none') await awaitGreeting(ws, collector, Math.min(windowEnd, Date.now() + GREETING_WAIT_MS));
+		// Whatever came in until the node's first message is not the answer either.
+		let started = false;
+		const sender: RealtimeSender = {
+			sendJson: (value) => {
+				if (!started) {
+					started = true;
+					for (const message of ws.takeReceived()) collector.beforeSend(message);
+				}
+				ws.sendJson(value);
+			},
+		};
 		let sent: SentSummary;
 		try {
-			sent = await send(ws, windowEnd);
+			sent = await send(sender, windowEnd);
 		} catch (error) {
 			// The server may have said why before closing (SESSION_NOT_FOUND...): report that.
 			await drainForError(ws, collector);
@@ -388,6 +455,29 @@ export async function runExchange(
 		return await collector.output(sessionId, sent, endReason);
 	} finally {
 		ws.close(1000, 'done');
+	}
+}
+
+/** What an operation's send step may do on the socket. */
+export interface RealtimeSender {
+	sendJson(value: unknown): void;
+}
+
+/**
+ * Before sending: waits until the server has greeted (its first status, then GREETING_QUIET_MS
+ * without a message, so the frame that follows the greeting is in too), or until `until` for a
+ * server that does not greet or never goes quiet. An error event, an abnormal close or a cancel
+ * fails at once; a normal close ends the wait (the send then reports the closed connection).
+ */
+async function awaitGreeting(ws: WsSession, collector: Collector, until: number): Promise<void> {
+	let greeted = false;
+	for (;;) {
+		const end = greeted ? Math.min(until, ws.lastMessageAt + GREETING_QUIET_MS) : until;
+		const left = end - Date.now();
+		if (left <= 0) return;
+		const message = await ws.poll(left);
+		if (message === undefined) return;
+		if (message !== 'tick' && collector.beforeSend(message)) greeted = true;
 	}
 }
 
