@@ -20,6 +20,12 @@ export interface WsSessionOptions {
 	/** Absolute end of the whole session (epoch ms). */
 	deadline: number;
 	itemIndex?: number;
+	/**
+	 * Asked when the connection closed before it ever opened (the handshake failed): what the
+	 * service answered instead of switching protocols, so the error can name its HTTP status and
+	 * message. Node's WebSocket does not expose the handshake's status. Undefined: not known.
+	 */
+	probeRefusal?: () => Promise<{ statusCode: number; message?: string; code?: string } | undefined>;
 	/** Turns a close code + reason into words; return undefined for a normal end. */
 	describeClose?: (code: number, reason: string) => { message: string; code?: string } | undefined;
 }
@@ -98,7 +104,10 @@ export class WsSession {
 		if (this.socket.readyState === WebSocket.OPEN) return;
 		const timeout = AbortSignal.timeout(this.options.connectTimeoutMs);
 		await new Promise<void>((resolve, reject) => {
+			let settled = false;
 			const done = (error?: Error) => {
+				if (settled) return;
+				settled = true;
 				this.socket.removeEventListener('open', onOpen);
 				this.socket.removeEventListener('close', onClose);
 				timeout.removeEventListener('abort', onTimeout);
@@ -110,11 +119,18 @@ export class WsSession {
 				this.lastMessage = Date.now();
 				done();
 			};
-			const onClose = (event: CloseEvent) =>
+			const onClose = (event: CloseEvent) => {
+				// 1006 before 'open': no session ever existed, so nothing "dropped"; the service
+				// refused the handshake (or could not be reached). Ask what it answered.
+				if (event.code === 1006) {
+					void this.refusalError().then(done);
+					return;
+				}
 				done(
 					this.closeError(event.code, event.reason) ??
 						this.apiError(`The connection closed before it opened (code ${event.code})`, event.code),
 				);
+			};
 			const onTimeout = () => {
 				this.socket.close();
 				done(this.apiError(`Could not connect within ${Math.round(this.options.connectTimeoutMs / 1000)} s`));
@@ -125,6 +141,31 @@ export class WsSession {
 			this.socket.addEventListener('close', onClose);
 			timeout.addEventListener('abort', onTimeout);
 			this.options.signal?.addEventListener('abort', onCancel);
+		});
+	}
+
+	/** The error for a handshake that failed: with the service's HTTP status when the probe learns it. */
+	private async refusalError(): Promise<NodeApiError> {
+		let answer: Awaited<ReturnType<NonNullable<WsSessionOptions['probeRefusal']>>>;
+		try {
+			answer = await this.options.probeRefusal?.();
+		} catch {
+			answer = undefined;
+		}
+		if (!answer) {
+			return this.apiError(
+				'The service refused the connection or could not be reached (the WebSocket handshake failed); no session was opened',
+				1006,
+			);
+		}
+		return providerApiError(this.node, {
+			provider: this.options.provider,
+			statusCode: answer.statusCode,
+			failure: {
+				message: `The service refused the connection with HTTP ${answer.statusCode}${answer.message ? `: ${answer.message}` : ''}; no session was opened`,
+				code: answer.code,
+			},
+			itemIndex: this.options.itemIndex,
 		});
 	}
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
+import { STATUS_CODES, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 
@@ -545,9 +545,20 @@ export class Emulator {
 		}
 		const params: Record<string, string> = {};
 		match.route.keys.forEach((key, i) => (params[key] = decodeURIComponent((match.m as RegExpExecArray)[i + 1])));
+		const fault = this.takeFault(app.name, 'GET', url.pathname, true);
+		if (fault?.kind === 'wsRefuse') {
+			// The handshake is answered with a plain HTTP response: no 101, no WebSocket.
+			const body = fault.body === undefined ? '' : JSON.stringify(fault.body);
+			const reason = STATUS_CODES[fault.status] ?? 'Error';
+			socket.end(
+				`HTTP/1.1 ${fault.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+			);
+			entry.status = fault.status;
+			entry.fault = fault.kind;
+			return;
+		}
 		this.wss.handleUpgrade(req, socket, head, (ws) => {
 			entry.status = 101;
-			const fault = this.takeFault(app.name, 'GET', url.pathname, true);
 			if (fault) {
 				entry.fault = fault.kind;
 				applyWsFault(ws, fault);

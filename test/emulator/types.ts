@@ -73,6 +73,12 @@ export type FaultKind =
 	| { kind: 'html'; status?: number }
 	/** Delays the real answer. */
 	| { kind: 'delay'; ms: number }
+	/**
+	 * WebSocket: refuse the upgrade with this HTTP status and (JSON) body instead of 101, as a
+	 * server does when its handler fails before accepting (every matching handshake: a server
+	 * that refuses one refuses the next too).
+	 */
+	| { kind: 'wsRefuse'; status: number; body?: unknown }
 	/** WebSocket: close with a code once connected (after `afterMessages` server messages). */
 	| { kind: 'wsClose'; code: number; reason: string; afterMessages?: number }
 	/** WebSocket: drop the TCP connection without a close frame. */

@@ -257,7 +257,7 @@ describe('AvaTar · Realtime → Send Audio', () => {
 				wsUrl: `${emulator.app('avaTarWs').wsUrl}/wrong/path`,
 				items: [binaryItem('speech-16k-mono.wav', 'audio/wav')],
 			});
-			expectApiError(result, 'ws', /^AvaTar: The connection (closed before it opened|dropped)/);
+			expectApiError(result, 'ws', /^AvaTar: The service refused the connection or could not be reached \(the WebSocket handshake failed\); no session was opened$/);
 		});
 
 		it('a credential without WebSocket URL', async () => {

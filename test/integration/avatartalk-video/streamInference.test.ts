@@ -210,6 +210,35 @@ describe('Stream over WebSocket: close codes and failures', () => {
 		expect(result.error?.message).toMatch(/^AvatarTalk: /);
 	});
 
+	it('a refused upgrade (HTTP 500) says the service refused the connection, with its status and message', async () => {
+		emulator.addFault({
+			service: 'avatarTalk',
+			path: '/ws/infer',
+			fault: { kind: 'wsRefuse', status: 500, body: { status: 'error', error_code: 'INFERENCE_FAILED', message: 'Inference processing failed' } },
+		});
+		const result = await runAvatarTalk(emulator, stream());
+		expect(result.error?.error).toBeInstanceOf(NodeApiError);
+		expect(result.error?.message).toBe(
+			'AvatarTalk: The service refused the connection with HTTP 500: Inference processing failed; no session was opened [INFERENCE_FAILED]',
+		);
+		expect(result.error?.message).not.toMatch(/dropped/);
+		expect(result.error?.httpCode).toBe('500');
+		// The handshake, then the probe that learned the status: both to the credential's own
+		// origin, with the key as the document asks, and no session opened.
+		const attempts = connections();
+		expect(attempts.map((r) => r.status)).toEqual([500, 500]);
+		expect(attempts.every((r) => r.origin === emulator.urls.avatarTalk)).toBe(true);
+		expect(attempts.map((r) => r.headers.authorization)).toEqual([`Bearer ${emulator.keys.avatarTalk}`, `Bearer ${emulator.keys.avatarTalk}`]);
+		expect(sessions()).toHaveLength(0);
+	});
+
+	it('a refused upgrade with a 401 and no JSON body still names the status', async () => {
+		emulator.addFault({ service: 'avatarTalk', path: '/ws/infer', fault: { kind: 'wsRefuse', status: 401 } });
+		const result = await runAvatarTalk(emulator, stream());
+		expect(result.error?.message).toBe('AvatarTalk: The service refused the connection with HTTP 401; no session was opened');
+		expect(result.error?.httpCode).toBe('401');
+	});
+
 	it('a normal close before the MP4 is complete is not taken as success', async () => {
 		emulator.addFault({ service: 'avatarTalk', path: '/ws/infer', fault: { kind: 'wsClose', code: 1000, reason: 'bye', afterMessages: 2 }, times: 1 });
 		const result = await runAvatarTalk(emulator, stream());

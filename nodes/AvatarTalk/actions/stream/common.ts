@@ -1,10 +1,14 @@
+import { randomBytes } from 'node:crypto';
+
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { CappedBuffer } from '../../../shared/binary';
-import { providerApiError } from '../../../shared/errors';
+import { parseAvatarTalkError, providerApiError } from '../../../shared/errors';
+import { apiRequest } from '../../../shared/http';
 import type { InputValidator } from '../../../shared/validation';
 import type { WsSessionOptions } from '../../../shared/websocket';
 import { Mp4Scanner } from '../../mp4';
+import { avatarTalk } from '../../transport';
 
 /**
  * WebSocket close codes as the AvatarTalk document lists them: 1008 for an invalid key,
@@ -67,6 +71,49 @@ export function readSessionLimits(
 	return { maxVideoBytes: Math.floor(mb * 1024 * 1024), idleTimeoutMs: idle * 1000, sessionTimeoutMs: session * 1000 };
 }
 
+/** Every status a refused handshake can answer with: handed back to the probe, not thrown. */
+const REFUSAL_STATUSES = Array.from({ length: 300 }, (_, i) => 300 + i);
+
+/**
+ * When a WebSocket handshake failed, sends the same handshake once more as a plain request
+ * through the normal request helper to learn what the service answered (Node's WebSocket does
+ * not tell). It carries the upgrade headers, because a plain GET without them is not what the
+ * WebSocket endpoint answers (servers route it elsewhere, often to a 404); it goes to the
+ * credential's own origin (the socket URL is built from the credential's Base URL), so the key
+ * goes nowhere else. A 101 (the service accepts now) tells nothing about the refusal.
+ */
+async function probeHandshake(
+	ctx: IExecuteFunctions,
+	url: string,
+	timeoutMs: number,
+	signal: AbortSignal,
+	itemIndex: number,
+): Promise<{ statusCode: number; message?: string; code?: string } | undefined> {
+	const response = await apiRequest<string>(ctx, avatarTalk, {
+		method: 'GET',
+		url: url.replace(/^ws/i, 'http'),
+		headers: {
+			Connection: 'Upgrade',
+			Upgrade: 'websocket',
+			'Sec-WebSocket-Version': '13',
+			'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+		},
+		responseType: 'text',
+		acceptStatuses: REFUSAL_STATUSES,
+		limits: { maxAttempts: 1, timeoutMs },
+		signal,
+		itemIndex,
+	});
+	if (response.statusCode < 300) return undefined;
+	let failure: { message?: string; code?: string } | undefined;
+	try {
+		failure = parseAvatarTalkError(JSON.parse(String(response.body)));
+	} catch {
+		failure = undefined;
+	}
+	return { statusCode: response.statusCode, message: failure?.message, code: failure?.code };
+}
+
 export function wsOptions(
 	ctx: IExecuteFunctions,
 	target: { url: string; headers: Record<string, string> },
@@ -76,6 +123,7 @@ export function wsOptions(
 	itemIndex: number,
 ): WsSessionOptions {
 	return {
+		probeRefusal: async () => await probeHandshake(ctx, target.url, connectTimeoutMs, signal, itemIndex),
 		provider: 'AvatarTalk',
 		url: target.url,
 		headers: target.headers,
