@@ -99,6 +99,24 @@ function errorJson(error: unknown): IDataObject {
 }
 
 /**
+ * True when an AI Agent runs the node as a tool (n8n's "<node>Tool" variant of a `usableAsTool`
+ * node). Its output items go back to the model as JSON; binary data does not.
+ */
+export function isToolCall(ctx: IExecuteFunctions): boolean {
+	const node = ctx.getNode();
+	return node.type.endsWith('Tool') || node.rewireOutputLogTo === 'ai_tool' || ctx.isToolExecution?.() === true;
+}
+
+/**
+ * As a tool, a failure is the model's to handle: n8n would hand it only the error's message, so
+ * the item carries the message, the hint (what to change) and the provider's code instead, and
+ * the agent goes on. A tool node set to "Stop Workflow" on error still stops the run.
+ */
+function errorsBecomeItems(ctx: IExecuteFunctions): boolean {
+	return ctx.continueOnFail() || (isToolCall(ctx) && ctx.getNode().onError !== 'stopWorkflow');
+}
+
+/**
  * The per-item loop, written once for every node: runs the chosen operation for each input
  * item (several at once when the operation allows it), keeps `pairedItem` on every output,
  * turns failures into error items under "Continue On Fail", and otherwise stops the other
@@ -125,7 +143,7 @@ export async function route(this: IExecuteFunctions, operations: OperationMap): 
 	const cancel = executionSignal(this);
 	const signal = cancel ? AbortSignal.any([cancel, stop.signal]) : stop.signal;
 	const shared = new Map<string, unknown>();
-	const continueOnFail = this.continueOnFail();
+	const continueOnFail = errorsBecomeItems(this);
 
 	// Every item is read and checked before the first request of the run: one bad item among
 	// many never leaves paid work half-started. Without Continue On Fail the first bad item
@@ -225,7 +243,7 @@ async function runOnce(
 		const result = await operation.execute.call(ctx, context());
 		return [(Array.isArray(result) ? result : [result]).map((item) => ({ ...item, pairedItem: item.pairedItem ?? allItems }))];
 	} catch (error) {
-		if (ctx.continueOnFail()) return [[{ json: errorJson(error), pairedItem: allItems }]];
+		if (errorsBecomeItems(ctx)) return [[{ json: errorJson(error), pairedItem: allItems }]];
 		throw wrap(ctx, error, (error as { context?: { itemIndex?: number } })?.context?.itemIndex ?? 0);
 	}
 }

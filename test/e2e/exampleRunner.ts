@@ -110,7 +110,7 @@ export function loadExamples(dir = EXAMPLES_DIR): Example[] {
 		});
 }
 
-/** The six credentials the examples reference (fixed ids and names), pointing at `emulator`. */
+/** The credentials the examples reference (fixed ids and names), pointing at `emulator`. */
 export function emulatorCredentials(emulator: Emulator): CredentialFixture[] {
 	const { urls, keys } = emulator;
 	return [
@@ -120,6 +120,8 @@ export function emulatorCredentials(emulator: Emulator): CredentialFixture[] {
 		{ id: 'cred-livetalking', name: 'LiveTalking account', type: 'liveTalkingApi', data: { baseUrl: urls.liveTalking, firebaseToken: keys.liveTalking } },
 		{ id: 'cred-avatar', name: 'AvaTar account', type: 'avaTarApi', data: { baseUrl: urls.avaTar, wsUrl: urls.avaTarWs, apiKey: keys.avaTar ?? '' } },
 		{ id: 'cred-livekit', name: 'LiveKit account', type: 'liveKitApi', data: { url: urls.liveKit, apiKey: keys.liveKitKey, apiSecret: keys.liveKitSecret } },
+		// n8n's own OpenAI credential, its Base URL on the emulator's scripted chat model (AI Agent examples)
+		{ id: 'cred-openai', name: 'OpenAI account (emulator)', type: 'openAiApi', data: { apiKey: keys.openAi, url: urls.openAi } },
 	];
 }
 

@@ -12,6 +12,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { fixture } from '../emulator/media';
 import { multiTalkState } from '../emulator/providers/multitalk';
 import type { ServiceName } from '../emulator/types';
+import { agentRun, expectToolSchemas } from './agentChecks';
 import type { ExampleRun, ExamplesSession, MediaKind } from './exampleRunner';
 
 export interface BinaryExpectation {
@@ -48,6 +49,115 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ID = '[^/]+';
 
 export const EXPECTATIONS: Record<string, ExampleExpectation> = {
+	// ---- AI Agent examples: the emulator's scripted chat model calls the tools (see agentChecks.ts)
+	'agent-avatar-speak': {
+		nodes: { 'AI Agent': { items: 1, json: { output: expect.stringContaining('The avatar said it in session') } } },
+		files: {},
+		requests: [
+			['openAi', 'POST', /^\/v1\/chat\/completions$/],
+			['avaTar', 'POST', /^\/v1\/streaming\.new$/],
+			['avaTar', 'POST', /^\/v1\/avatar\.speak$/],
+			['avaTar', 'POST', /^\/v1\/streaming\.stop$/],
+			['openAi', 'POST', /^\/v1\/chat\/completions$/],
+		],
+		check: (run, session) => {
+			const agent = agentRun(run, session, 'avatar-speak');
+			expectToolSchemas(agent, {
+				Open_Avatar_Session: { description: 'Create a new avatar session in AvaTar', args: [] },
+				Speak: { description: 'Make the avatar speak a text in AvaTar', args: ['session_id', 'text'] },
+				Close_Avatar_Session: { description: 'Stop an avatar session in AvaTar', args: ['session_id'] },
+			});
+			expect(agent.calls.map((call) => call.name)).toEqual(['Open_Avatar_Session', 'Speak', 'Close_Avatar_Session']);
+			// the arguments the model chose are what the services received
+			const sessionId = agent.toolOutput('Open Avatar Session').session_id as string;
+			const [speak] = session.emulator.requests({ service: 'avaTar', path: '/v1/avatar.speak' });
+			expect(JSON.parse(speak.body)).toMatchObject({ session_id: sessionId, text: 'Hello and welcome! Ask me anything about our bikes.' });
+			expect(agent.calls[1].args).toEqual({ session_id: sessionId, text: 'Hello and welcome! Ask me anything about our bikes.' });
+			const [stop] = session.emulator.requests({ service: 'avaTar', path: '/v1/streaming.stop' });
+			expect(JSON.parse(stop.body)).toMatchObject({ session_id: sessionId });
+			const spoken = agent.toolOutput('Speak');
+			expect(spoken).toMatchObject({ session_id: sessionId, task_id: expect.any(String), duration_estimate: expect.any(Number) });
+			expect(agent.answer).toContain(`task ${String(spoken.task_id)}`);
+		},
+	},
+
+	'agent-avatartalk-video-link': {
+		nodes: { 'AI Agent': { items: 1, json: { output: expect.stringContaining('Your video is ready: http') } } },
+		files: {},
+		requests: [
+			['openAi', 'POST', /^\/v1\/chat\/completions$/],
+			['avatarTalk', 'POST', /^\/inference$/],
+			['openAi', 'POST', /^\/v1\/chat\/completions$/],
+		],
+		check: (run, session) => {
+			const agent = agentRun(run, session, 'avatartalk-video-link');
+			expectToolSchemas(agent, {
+				Make_a_Talking_Video: { description: 'Generate a talking avatar video from text in AvatarTalk', args: ['text'] },
+			});
+			const text = 'Welcome to Sunny Bikes! Our spring service week starts Monday.';
+			expect(agent.calls).toEqual([expect.objectContaining({ name: 'Make_a_Talking_Video', args: { text } })]);
+			const [inference] = session.emulator.requests({ service: 'avatarTalk', method: 'POST', path: '/inference' });
+			expect(JSON.parse(inference.body)).toMatchObject({ text, avatar: 'mexican_woman', emotion: 'happy', language: 'en' });
+			// the tool answered with links and details, not the MP4 (Download Video is off)
+			const video = agent.toolOutput('Make a Talking Video');
+			expect(video).toMatchObject({ id: expect.stringMatching(UUID), status: expect.any(String), mp4_url: expect.stringMatching(/^http:\/\/.+\.mp4$/) });
+			expect(agent.answer).toContain(video.mp4_url as string);
+			expect(session.emulator.requests({ service: 'avatarTalk', method: 'GET' })).toHaveLength(0);
+		},
+	},
+
+	'agent-multitalk-submit-and-check': {
+		nodes: { 'AI Agent': { items: 1, json: { output: expect.stringContaining('Download the video here: http') } } },
+		files: {},
+		requests: [
+			['openAi', 'POST', /^\/v1\/chat\/completions$/],
+			['multiTalk', 'POST', /^\/api\/v1\/generate$/],
+			['openAi', 'POST', /^\/v1\/chat\/completions$/],
+			['multiTalk', 'GET', new RegExp(`^/api/v1/jobs/${ID}$`)],
+			['openAi', 'POST', /^\/v1\/chat\/completions$/],
+			['multiTalk', 'GET', new RegExp(`^/api/v1/jobs/${ID}/download$`)],
+			['openAi', 'POST', /^\/v1\/chat\/completions$/],
+		],
+		check: (run, session) => {
+			const agent = agentRun(run, session, 'multitalk-submit-and-check');
+			const jobArg = ['job_id'];
+			expectToolSchemas(agent, {
+				Submit_Video_Job: { description: 'Submit a job in MultiTalk', args: ['prompt', 'image_s3_url', 'audio_s3_url'] },
+				Check_Job: { description: 'Get a job in MultiTalk', args: jobArg },
+				Wait_for_Job: { description: 'Wait for a job to finish in MultiTalk', args: jobArg },
+				Get_Video_Link: { description: 'Get the download URL of a video in MultiTalk', args: jobArg },
+			});
+			const jobId = agent.toolOutput('Submit Video Job').job_id as string;
+			expect(jobId).toMatch(UUID);
+			expect(agent.calls.map((call) => [call.name, call.args])).toEqual([
+				[
+					'Submit_Video_Job',
+					{
+						prompt: 'A presenter in a bright studio welcomes new customers',
+						image_s3_url: 's3://my-bucket/images/presenter.png',
+						audio_s3_url: 's3://my-bucket/audio/welcome.wav',
+					},
+				],
+				['Check_Job', { job_id: jobId }],
+				['Wait_for_Job', { job_id: jobId }],
+				['Get_Video_Link', { job_id: jobId }],
+			]);
+			const [submit] = session.emulator.requests({ service: 'multiTalk', method: 'POST', path: '/api/v1/generate' });
+			expect(JSON.parse(submit.body)).toMatchObject({
+				prompt: 'A presenter in a bright studio welcomes new customers',
+				image_s3_url: 's3://my-bucket/images/presenter.png',
+			});
+			expect(JSON.stringify(JSON.parse(submit.body).audio_s3_urls)).toContain('s3://my-bucket/audio/welcome.wav');
+			expect(agent.toolOutput('Check Job')).toMatchObject({ job_id: jobId, status: expect.stringMatching(/^(pending|processing)$/) });
+			expect(agent.toolOutput('Wait for Job')).toMatchObject({ job_id: jobId, status: 'completed' });
+			const link = agent.toolOutput('Get Video Link');
+			expect(link).toMatchObject({ download_url: expect.stringMatching(/^http:\/\/.+X-Amz-Signature=/) });
+			expect(agent.answer).toContain(link.download_url as string);
+			// links, not bytes: nothing was downloaded from the object store
+			expect(session.emulator.requests({ service: 's3' })).toHaveLength(0);
+		},
+	},
+
 	'avatar-session-chat-speak': {
 		nodes: {
 			'New Session': { items: 1, json: { session_id: expect.stringMatching(UUID), access_token: expect.any(String) } },

@@ -24,7 +24,7 @@ jest.setTimeout(20 * 60_000);
 const examples = runOrder(loadExamples());
 const MIME_BY_EXTENSION: Record<string, string> = { '.mp4': 'video/mp4', '.mp3': 'audio/mpeg', '.wav': 'audio/wav' };
 /** Services whose credential sends a Bearer key (the others have none in the emulator set-up). */
-const BEARER_SERVICES = ['avatarTalk', 'multiTalk', 'liveTalking'] as const;
+const BEARER_SERVICES = ['avatarTalk', 'multiTalk', 'liveTalking', 'openAi'] as const;
 
 /** Where ffmpeg is installed, every written file is also decoded whole, as a player would. */
 const FFMPEG = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;

@@ -27,6 +27,7 @@ async function main() {
 		['AvaTar', urls.avaTar, `WebSocket URL: ${urls.avaTarWs} (no key needed)`],
 		['LiveKit', urls.liveKit, `API key: ${keys.liveKitKey}  secret: ${keys.liveKitSecret}`],
 		['S3 (presigned links)', urls.s3, ''],
+		['OpenAI (chat model)', urls.openAi, `API key: ${keys.openAi} (AI Agent examples; Responses API off)`],
 	];
 	console.log('Talking-avatar emulator is running. Credentials for n8n:\n');
 	for (const [name, url, key] of rows) console.log(`  ${name.padEnd(22)} ${url.padEnd(34)} ${key}`);

@@ -26,6 +26,7 @@ export const DEFAULT_KEYS: EmulatorKeys = {
 	multiTalk: 'emulator-multitalk-key',
 	liveTalking: 'emulator-firebase-token',
 	liveKitKey: 'emulator-livekit-key',
+	openAi: 'emulator-openai-key',
 	// Not a real secret: the emulator's fixed LiveKit signing key, printed by `npm run emulator`.
 	liveKitSecret: ['emulator', 'livekit', 'signing', 'key', '0123456789abcdef'].join('-'),
 };
@@ -193,6 +194,7 @@ export class Emulator {
 			avaTarWs: `${this.app('avaTarWs').wsUrl}/ws`,
 			liveKit: this.app('liveKit').wsUrl,
 			s3: this.url('s3'),
+			openAi: `${this.url('openAi')}/v1`,
 		};
 	}
 

@@ -11,6 +11,8 @@ export const SERVICE_NAMES = [
 	'avaTarWs',
 	'liveKit',
 	's3',
+	/** An OpenAI-compatible chat model for AI Agent workflows (providers/openai.ts). */
+	'openAi',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -122,6 +124,7 @@ export interface EmulatorKeys {
 	avaTar?: string;
 	liveKitKey: string;
 	liveKitSecret: string;
+	openAi: string;
 }
 
 export interface EmulatorOptions {

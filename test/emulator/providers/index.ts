@@ -6,6 +6,7 @@ import * as liveKit from './livekit';
 import * as liveTalking from './livetalking';
 import * as multiTalk from './multitalk';
 import * as museTalk from './musetalk';
+import * as openAi from './openai';
 import * as s3 from './s3';
 
 export interface ProviderModule {
@@ -13,4 +14,4 @@ export interface ProviderModule {
 }
 
 /** Every stand-in the emulator runs; each module follows its document in ../shared/provider-apis. */
-export const PROVIDERS: ProviderModule[] = [avatarTalk, avatarTalkLightning, multiTalk, museTalk, liveTalking, avaTar, liveKit, s3];
+export const PROVIDERS: ProviderModule[] = [avatarTalk, avatarTalkLightning, multiTalk, museTalk, liveTalking, avaTar, liveKit, s3, openAi];
