@@ -76,7 +76,7 @@ export interface ApiRequest {
 	/** Shared pacing of requests to stay under a provider's rate limit. */
 	pacer?: { take(signal?: AbortSignal): Promise<void> };
 	/** One sentence added to the error's description, e.g. what to do about a 404. */
-	hint?: (statusCode: number) => string | undefined;
+	hint?: (statusCode: number, failure?: ProviderFailure) => string | undefined;
 	/**
 	 * Set to false to send the request without the credential even to the credential's own
 	 * origin: endpoints documented as public (a health check), so no token goes where none is
@@ -409,7 +409,7 @@ async function sendOnce<T>(
 					statusCode: status,
 					failure,
 					fallback: looksHtml ? `The server answered with an HTML error page instead of JSON` : undefined,
-					hint: request.hint?.(status),
+					hint: request.hint?.(status, failure),
 					itemIndex,
 				}),
 			);

@@ -16,8 +16,11 @@ export interface Provider {
 	baseUrl(credentials: ICredentialDataDecryptedObject): string;
 	/** Reads the provider's documented error body. */
 	parseError(body: unknown): ProviderFailure | undefined;
-	/** A plain-language sentence for a failed status (what to check), added to the error. */
-	hint?(statusCode: number): string | undefined;
+	/**
+	 * A plain-language sentence for a failed status (what to check), added to the error. It gets
+	 * what the provider said too (`failure`), so advice can follow the field the provider named.
+	 */
+	hint?(statusCode: number, failure?: ProviderFailure): string | undefined;
 	/**
 	 * Defaults for every request an operation sends through its context, from state shared by
 	 * the run's items (MultiTalk's requests-per-minute pacer, for example).

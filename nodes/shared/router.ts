@@ -218,7 +218,7 @@ function itemContext(
 			itemIndex: base.itemIndex,
 			signal: request.signal ? AbortSignal.any([base.signal, request.signal]) : base.signal,
 			limits: { ...base.limits, ...request.limits },
-			hint: ownHint || providerHint ? (status) => ownHint?.(status) ?? providerHint?.(status) : undefined,
+			hint: ownHint || providerHint ? (status, failure) => ownHint?.(status, failure) ?? providerHint?.(status, failure) : undefined,
 		};
 	};
 	return {

@@ -37,7 +37,14 @@ describe('LiveTalking transport', () => {
 
 	it('hints for 401, 422 and 503 only', () => {
 		expect(liveTalkingHint(401)).toContain('Firebase ID tokens last one hour');
-		expect(liveTalkingHint(422)).toContain('whole number');
+		expect(liveTalkingHint(422)).toBe('The backend rejected the request (see its reasons above).');
+		const about = (...fields: string[]) => ({ message: 'x', details: fields.map((field) => ({ loc: ['body', field], msg: 'bad', type: 't' })) });
+		expect(liveTalkingHint(422, about('session_id'))).toContain('Session ID must be the whole number');
+		expect(liveTalkingHint(422, about('text'))).toBe('The backend rejected the request fields listed above: Text must be 1 to 5000 characters.');
+		expect(liveTalkingHint(422, about('title', 'session_id', 'title'))).toBe(
+			'The backend rejected the request fields listed above: Title must be at most 255 characters; Session ID must be the whole number from LiveTalking’s /offer answer.',
+		);
+		expect(liveTalkingHint(422, about('unknown_field'))).not.toMatch(/Session ID/);
 		expect(liveTalkingHint(503)).toContain('Start LiveTalking');
 		expect(liveTalkingHint(404)).toBeUndefined();
 		expect(liveTalkingHint(500)).toBeUndefined();

@@ -4,7 +4,7 @@ import { downloadFromLink } from '../../../shared/downloadLink';
 import { providerApiError } from '../../../shared/errors';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
-import { liveTalking, liveTalkingHint } from '../../transport';
+import { liveTalking } from '../../transport';
 import { MAX_TITLE_LENGTH, readSessionId, readText, sessionIdField } from '../common';
 
 export const description: INodeProperties[] = [
@@ -78,10 +78,11 @@ export async function execute(this: IExecuteFunctions, op: OperationContext<Inpu
 		url: '/recording/download',
 		body,
 		idempotent: false,
+		// other statuses get the provider's hints (liveTalkingHint)
 		hint: (status) =>
 			status === 404
 				? 'There is no finished recording for this session yet. Run Recording → Stop with the same Session ID first (after Recording → Start and some speech), then download.'
-				: liveTalkingHint(status),
+				: undefined,
 	});
 	const result = response.body;
 	const json: IDataObject = { session_id: sessionId, ...(body.title ? { title: body.title } : {}), ...result };
