@@ -10,6 +10,8 @@ import type { DownloadTarget } from './binary';
 import { downloadToBinary } from './binary';
 import { webSocketMissing } from './compat';
 import { mapWithConcurrency } from './concurrency';
+import type { LinkDownload } from './downloadLink';
+import { downloadFromLink } from './downloadLink';
 import type { ApiRequest, ApiResponse, RequestLimits } from './http';
 import { apiRequest, executionSignal } from './http';
 import type { Provider } from './provider';
@@ -49,6 +51,12 @@ export interface OperationContext<Input = unknown> {
 		target: DownloadTarget,
 		maxAttempts?: number,
 	): ReturnType<typeof downloadToBinary>;
+	/** `downloadFromLink` for this item: a provider-returned link, fetched without any credential. */
+	downloadLink(
+		provider: Provider,
+		link: Omit<LinkDownload, 'itemIndex' | 'limits' | 'signal'>,
+		target: DownloadTarget,
+	): ReturnType<typeof downloadFromLink>;
 	/** `pollUntil` for this item: stops at once when the item's signal fires. */
 	poll<T>(options: Omit<PollOptions<T>, 'signal' | 'itemIndex'>): Promise<T>;
 }
@@ -226,6 +234,8 @@ function itemContext(
 		request: async (provider, request) => await apiRequest(ctx, provider, complete(provider, request)),
 		download: async (provider, request, target, maxAttempts) =>
 			await downloadToBinary(ctx, provider, complete(provider, request), target, maxAttempts),
+		downloadLink: async (provider, link, target) =>
+			await downloadFromLink(ctx, provider, { ...link, itemIndex: base.itemIndex, limits: base.limits, signal: base.signal }, target),
 		poll: async (options) => await pollUntil(ctx, { ...options, signal: base.signal, itemIndex: base.itemIndex }),
 	};
 }

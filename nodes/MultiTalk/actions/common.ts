@@ -1,17 +1,14 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { ApiRequest, ApiResponse } from '../../shared/http';
 import { apiRequest } from '../../shared/http';
-import { RequestPacer } from '../../shared/polling';
 import type { OperationContext } from '../../shared/router';
-import { InputValidator } from '../../shared/validation';
+import type { InputValidator } from '../../shared/validation';
+import type { LinkRequest } from '../helpers/download';
 import { JobWatcher } from '../helpers/jobWatcher';
-import { multiTalk } from '../transport';
+import { DEFAULT_REQUESTS_PER_MINUTE, multiTalk, pacerFor } from '../transport';
 
 /** The documented plan limit: 10 jobs at once. */
 export const DEFAULT_MAX_CONCURRENT_JOBS = 10;
-/** The documented rate limit: 100 requests per minute. */
-export const DEFAULT_REQUESTS_PER_MINUTE = 100;
 
 export const jobIdField: INodeProperties = {
 	displayName: 'Job ID',
@@ -133,73 +130,33 @@ export function maxConcurrentJobs(this: IExecuteFunctions): number {
 	return Number.isFinite(value) && value >= 1 ? Math.min(100, Math.floor(value)) : DEFAULT_MAX_CONCURRENT_JOBS;
 }
 
-/** One pacer per run, shared by every item: the requests-per-minute limit holds for the batch. */
-export function pacerFor(ctx: IExecuteFunctions, op: OperationContext): RequestPacer {
-	let pacer = op.shared.get('pacer') as RequestPacer | undefined;
-	if (!pacer) {
-		const raw = Number(ctx.getNodeParameter('batchSettings.requestsPerMinute', 0, DEFAULT_REQUESTS_PER_MINUTE));
-		const perMinute = Number.isFinite(raw) && raw >= 1 ? Math.floor(raw) : DEFAULT_REQUESTS_PER_MINUTE;
-		pacer = new RequestPacer(ctx, perMinute);
-		op.shared.set('pacer', pacer);
-	}
-	return pacer;
+/**
+ * What the download helpers (shared with the trigger, which has no item context) need to
+ * send their requests for this item: its index, signal, Request Settings and the run's pacer.
+ */
+export function linkRequest(ctx: IExecuteFunctions, op: OperationContext, jobId: string, expiration?: number): LinkRequest {
+	return { jobId, expiration, itemIndex: op.itemIndex, limits: op.limits, signal: op.signal, pacer: pacerFor(ctx, op.shared) };
 }
 
-/** A MultiTalk API request for this item: limits, cancel signal and the run's pacer applied. */
-export async function mtRequest<T = IDataObject>(
+/** Waits for one job among all the run's waiting items (checked together, see JobWatcher). */
+export async function watchJob(
 	ctx: IExecuteFunctions,
 	op: OperationContext,
-	request: Omit<ApiRequest, 'itemIndex' | 'limits' | 'signal' | 'pacer'> & { itemIndex?: number },
-): Promise<ApiResponse<T>> {
-	return await apiRequest<T>(ctx, multiTalk, {
-		itemIndex: op.itemIndex,
-		limits: op.limits,
-		signal: op.signal,
-		pacer: pacerFor(ctx, op),
-		...request,
-	});
+	jobId: string,
+	options: { timeoutMs: number; intervalMs: number; firstCheckAfterMs: number },
+): Promise<IDataObject> {
+	return await watcherFor(ctx, op).wait(jobId, { ...options, itemIndex: op.itemIndex, limits: op.limits });
 }
 
 /** One watcher per run: every waiting item is checked in the same rounds. */
 export function watcherFor(ctx: IExecuteFunctions, op: OperationContext): JobWatcher {
 	let watcher = op.shared.get('watcher') as JobWatcher | undefined;
 	if (!watcher) {
-		const pacer = pacerFor(ctx, op);
+		const pacer = pacerFor(ctx, op.shared);
 		watcher = new JobWatcher(ctx, op.signal, async (request) =>
 			await apiRequest<IDataObject>(ctx, multiTalk, { ...request, pacer, signal: op.signal }),
 		);
 		op.shared.set('watcher', watcher);
 	}
 	return watcher;
-}
-
-/**
- * Validates every input item before the first request of the run, so that one bad item among
- * many never leaves paid jobs half-submitted. Each item then gets its own parsed input, or its
- * own error; without Continue On Fail, the first bad item's error stops every item.
- */
-export function prevalidated<T>(
-	ctx: IExecuteFunctions,
-	op: OperationContext,
-	parse: (itemIndex: number, v: InputValidator) => T,
-): T {
-	type Parsed = Array<{ ok: true; value: T } | { ok: false; error: unknown }>;
-	let parsed = op.shared.get('parsed') as Parsed | undefined;
-	if (!parsed) {
-		parsed = ctx.getInputData().map((_, itemIndex) => {
-			try {
-				return { ok: true as const, value: parse(itemIndex, new InputValidator(ctx.getNode(), itemIndex)) };
-			} catch (error) {
-				return { ok: false as const, error };
-			}
-		});
-		op.shared.set('parsed', parsed);
-	}
-	const own = parsed[op.itemIndex];
-	if (!own.ok) throw own.error;
-	if (!ctx.continueOnFail()) {
-		const firstBad = parsed.find((p) => !p.ok);
-		if (firstBad && !firstBad.ok) throw firstBad.error;
-	}
-	return own.value;
 }

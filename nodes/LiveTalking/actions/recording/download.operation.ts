@@ -1,6 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { downloadFromLink } from '../../../shared/downloadLink';
 import { providerApiError } from '../../../shared/errors';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
@@ -98,14 +97,10 @@ export async function execute(this: IExecuteFunctions, op: OperationContext<Inpu
 	const id = typeof result.recording_id === 'string' && result.recording_id ? result.recording_id : `session-${sessionId}`;
 	const fileName = `${id.replace(/[^A-Za-z0-9_-]/g, '_')}.mp4`;
 	// A presigned link to S3, wherever it points: fetched without the Firebase token.
-	const { binary } = await downloadFromLink(
-		this,
+	const { binary } = await op.downloadLink(
 		liveTalking,
 		{
 			url: result.download_url,
-			itemIndex,
-			limits: op.limits,
-			signal: op.signal,
 			refusedHint: 'The link was refused (presigned links expire): run Download Recording again for a fresh link.',
 			// The recording is safely in S3 already: say where, so nothing is lost.
 			failureNote: `The recording was saved to S3 (s3_key ${String(result.s3_key ?? 'unknown')}, recording_id ${id}).`,

@@ -3,11 +3,16 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { providerApiError } from '../../../shared/errors';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { multiTalk } from '../../transport';
-import { jobIdField, mtRequest, prevalidated } from '../common';
+import type { InputValidator } from '../../../shared/validation';
+import { jobIdField } from '../common';
 
 export const description: INodeProperties[] = [jobIdField];
 
 export const concurrency = () => 5;
+
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): string {
+	return v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, ''));
+}
 
 /**
  * DELETE /jobs/{id}: stops a pending or processing job. Cancelling is made idempotent: when the
@@ -15,10 +20,10 @@ export const concurrency = () => 5;
  * cancelled the item succeeds. That also covers a first DELETE that went through but whose
  * answer was lost, so the transport's repeat got the 400.
  */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const jobId = prevalidated(this, op, (itemIndex, v) => v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, '')));
+export async function execute(this: IExecuteFunctions, op: OperationContext<string>): Promise<OperationResult> {
+	const jobId = op.input;
 	const path = `/jobs/${encodeURIComponent(jobId)}`;
-	const response = await mtRequest<IDataObject>(this, op, {
+	const response = await op.request<IDataObject>(multiTalk, {
 		method: 'DELETE',
 		url: path,
 		acceptStatuses: [400],
@@ -26,7 +31,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	});
 	if (response.statusCode !== 400) return { json: response.body };
 
-	const job = await mtRequest<IDataObject>(this, op, { method: 'GET', url: path });
+	const job = await op.request<IDataObject>(multiTalk, { method: 'GET', url: path });
 	if (job.body.status === 'cancelled') {
 		return { json: { job_id: jobId, status: 'cancelled', message: 'Job already cancelled' } };
 	}

@@ -1,16 +1,19 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { jobIdField, mtRequest, prevalidated } from '../common';
+import { multiTalk } from '../../transport';
+import { jobIdField } from '../common';
+
+export { parse } from './cancel.operation';
 
 export const description: INodeProperties[] = [jobIdField];
 
 export const concurrency = () => 5;
 
 /** GET /jobs/{id}: status, progress, result or error of one job. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const jobId = prevalidated(this, op, (itemIndex, v) => v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, '')));
-	const response = await mtRequest<IDataObject>(this, op, {
+export async function execute(this: IExecuteFunctions, op: OperationContext<string>): Promise<OperationResult> {
+	const jobId = op.input;
+	const response = await op.request<IDataObject>(multiTalk, {
 		method: 'GET',
 		url: `/jobs/${encodeURIComponent(jobId)}`,
 		hint: (status) => (status === 404 ? `Check the Job ID "${jobId}": MultiTalk does not know it.` : undefined),

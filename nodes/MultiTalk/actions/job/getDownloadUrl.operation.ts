@@ -2,7 +2,8 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { downloadJobVideo, getDownloadLink } from '../../helpers/download';
-import { jobIdField, pacerFor, prevalidated } from '../common';
+import type { InputValidator } from '../../../shared/validation';
+import { jobIdField, linkRequest } from '../common';
 
 export const description: INodeProperties[] = [
 	jobIdField,
@@ -35,26 +36,21 @@ export const description: INodeProperties[] = [
 export const concurrency = () => 5;
 
 /** GET /jobs/{id}/download: a temporary link to the finished video, and the video itself if asked. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const input = prevalidated(this, op, (itemIndex, v) => {
-		const download = this.getNodeParameter('downloadVideo', itemIndex, false) as boolean;
-		return {
-			jobId: v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, '')),
-			expiration: v.number('Link Valid For (Seconds)', this.getNodeParameter('expiration', itemIndex, 3600), { min: 1, max: 86400, integer: true }),
-			download,
-			binaryPropertyName: download
-				? v.text('Put Output File in Field', this.getNodeParameter('binaryPropertyName', itemIndex, 'data'), { max: 200 }).trim()
-				: 'data',
-		};
-	});
-	const request = {
-		jobId: input.jobId,
-		expiration: input.expiration,
-		itemIndex: op.itemIndex,
-		limits: op.limits,
-		signal: op.signal,
-		pacer: pacerFor(this, op),
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator) {
+	const download = this.getNodeParameter('downloadVideo', itemIndex, false) as boolean;
+	return {
+		jobId: v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, '')),
+		expiration: v.number('Link Valid For (Seconds)', this.getNodeParameter('expiration', itemIndex, 3600), { min: 1, max: 86400, integer: true }),
+		download,
+		binaryPropertyName: download
+			? v.text('Put Output File in Field', this.getNodeParameter('binaryPropertyName', itemIndex, 'data'), { max: 200 }).trim()
+			: 'data',
 	};
+}
+
+export async function execute(this: IExecuteFunctions, op: OperationContext<ReturnType<typeof parse>>): Promise<OperationResult> {
+	const input = op.input;
+	const request = linkRequest(this, op, input.jobId, input.expiration);
 	if (!input.download) return { json: await getDownloadLink(this, request) };
 	const { link, binary } = await downloadJobVideo(this, request);
 	return { json: link, binary: { [input.binaryPropertyName]: binary } };

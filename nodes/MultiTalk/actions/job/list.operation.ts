@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { mtRequest, prevalidated } from '../common';
+import type { InputValidator } from '../../../shared/validation';
+import { multiTalk } from '../../transport';
 
 export const description: INodeProperties[] = [
 	{
@@ -14,15 +15,16 @@ export const description: INodeProperties[] = [
 	},
 ];
 
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): number {
+	return v.number('Limit', this.getNodeParameter('limit', itemIndex, 50), { min: 1, max: 100, integer: true });
+}
+
 /** GET /jobs: the most recent jobs, newest first, one output item per job. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const limit = prevalidated(this, op, (itemIndex, v) =>
-		v.number('Limit', this.getNodeParameter('limit', itemIndex, 50), { min: 1, max: 100, integer: true }),
-	);
-	const response = await mtRequest<{ jobs?: IDataObject[]; count?: number }>(this, op, {
+export async function execute(this: IExecuteFunctions, op: OperationContext<number>): Promise<OperationResult> {
+	const response = await op.request<{ jobs?: IDataObject[]; count?: number }>(multiTalk, {
 		method: 'GET',
 		url: '/jobs',
-		qs: { limit },
+		qs: { limit: op.input },
 	});
 	const jobs = Array.isArray(response.body.jobs) ? response.body.jobs : [];
 	return jobs.map((job) => ({ json: job }));

@@ -2,7 +2,9 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { buildGenerateBody } from '../../helpers/submitBody';
-import { maxConcurrentJobs, maxConcurrentJobsField, mtRequest, prevalidated } from '../common';
+import type { InputValidator } from '../../../shared/validation';
+import { multiTalk } from '../../transport';
+import { maxConcurrentJobs, maxConcurrentJobsField } from '../common';
 import { readSubmitParameters, submitFields } from './submitFields';
 
 export const description: INodeProperties[] = [...submitFields, maxConcurrentJobsField];
@@ -14,12 +16,16 @@ export const concurrency = maxConcurrentJobs;
  * work, so it is never repeated blindly: only a 429/503 or a refused connection (nothing was
  * started) is retried.
  */
-export async function submitJob(ctx: IExecuteFunctions, op: OperationContext, body: IDataObject): Promise<IDataObject> {
-	const response = await mtRequest<IDataObject>(ctx, op, { method: 'POST', url: '/generate', body, idempotent: false });
+export async function submitJob(op: OperationContext<unknown>, body: IDataObject): Promise<IDataObject> {
+	const response = await op.request<IDataObject>(multiTalk, { method: 'POST', url: '/generate', body, idempotent: false });
 	return response.body;
 }
 
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const body = prevalidated(this, op, (itemIndex, v) => buildGenerateBody(readSubmitParameters(this, itemIndex), v));
-	return { json: await submitJob(this, op, body) };
+/** The /generate body, checked. */
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): IDataObject {
+	return buildGenerateBody(readSubmitParameters(this, itemIndex), v);
+}
+
+export async function execute(this: IExecuteFunctions, op: OperationContext<IDataObject>): Promise<OperationResult> {
+	return { json: await submitJob(op, op.input) };
 }

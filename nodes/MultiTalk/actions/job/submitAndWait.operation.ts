@@ -2,7 +2,9 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { buildGenerateBody } from '../../helpers/submitBody';
-import { maxConcurrentJobs, maxConcurrentJobsField, prevalidated, readWaitSettings, waitFields } from '../common';
+import type { InputValidator } from '../../../shared/validation';
+import type { WaitSettings } from '../common';
+import { maxConcurrentJobs, maxConcurrentJobsField, readWaitSettings, waitFields } from '../common';
 import { submitJob } from './submit.operation';
 import { readSubmitParameters, submitFields } from './submitFields';
 import { finishWaiting } from './waitForJob.operation';
@@ -17,11 +19,12 @@ export const description: INodeProperties[] = [...submitFields, ...waitFields, m
 export const concurrency = maxConcurrentJobs;
 
 /** Submit Job, then wait until the job ends (and optionally download the video). */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const { body, wait } = prevalidated(this, op, (itemIndex, v) => ({
-		body: buildGenerateBody(readSubmitParameters(this, itemIndex), v),
-		wait: readWaitSettings(this, itemIndex, v),
-	}));
-	const submitted: IDataObject = await submitJob(this, op, body);
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): { body: IDataObject; wait: WaitSettings } {
+	return { body: buildGenerateBody(readSubmitParameters(this, itemIndex), v), wait: readWaitSettings(this, itemIndex, v) };
+}
+
+export async function execute(this: IExecuteFunctions, op: OperationContext<{ body: IDataObject; wait: WaitSettings }>): Promise<OperationResult> {
+	const { body, wait } = op.input;
+	const submitted: IDataObject = await submitJob(op, body);
 	return await finishWaiting(this, op, String(submitted.job_id), wait, true);
 }

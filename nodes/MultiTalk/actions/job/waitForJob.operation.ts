@@ -5,7 +5,8 @@ import type { OperationContext, OperationResult } from '../../../shared/router';
 import { downloadJobVideo } from '../../helpers/download';
 import { multiTalk } from '../../transport';
 import type { WaitSettings } from '../common';
-import { jobIdField, maxConcurrentJobs, maxConcurrentJobsField, pacerFor, prevalidated, readWaitSettings, waitFields, watcherFor } from '../common';
+import type { InputValidator } from '../../../shared/validation';
+import { jobIdField, linkRequest, maxConcurrentJobs, maxConcurrentJobsField, readWaitSettings, waitFields, watchJob } from '../common';
 
 export const description: INodeProperties[] = [jobIdField, ...waitFields, maxConcurrentJobsField];
 
@@ -17,17 +18,15 @@ export const concurrency = maxConcurrentJobs;
  */
 export async function finishWaiting(
 	ctx: IExecuteFunctions,
-	op: OperationContext,
+	op: OperationContext<unknown>,
 	jobId: string,
 	wait: WaitSettings,
 	justSubmitted: boolean,
 ): Promise<INodeExecutionData> {
-	const job = await watcherFor(ctx, op).wait(jobId, {
-		itemIndex: op.itemIndex,
+	const job = await watchJob(ctx, op, jobId, {
 		timeoutMs: wait.timeoutMs,
 		intervalMs: wait.intervalMs,
 		firstCheckAfterMs: justSubmitted ? wait.intervalMs : 0,
-		limits: op.limits,
 	});
 	const status = String(job.status);
 	if (status !== 'completed') {
@@ -44,21 +43,16 @@ export async function finishWaiting(
 		});
 	}
 	if (!wait.downloadVideo) return { json: job };
-	const { link, binary } = await downloadJobVideo(ctx, {
-		jobId,
-		itemIndex: op.itemIndex,
-		limits: op.limits,
-		signal: op.signal,
-		pacer: pacerFor(ctx, op),
-	});
+	const { link, binary } = await downloadJobVideo(ctx, linkRequest(ctx, op, jobId));
 	const json: IDataObject = { ...job, download_url: link.download_url, expires_in: link.expires_in, s3_uri: link.s3_uri };
 	return { json, binary: { [wait.binaryPropertyName]: binary } };
 }
 
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const { jobId, wait } = prevalidated(this, op, (itemIndex, v) => ({
-		jobId: v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, '')),
-		wait: readWaitSettings(this, itemIndex, v),
-	}));
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): { jobId: string; wait: WaitSettings } {
+	return { jobId: v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, '')), wait: readWaitSettings(this, itemIndex, v) };
+}
+
+export async function execute(this: IExecuteFunctions, op: OperationContext<{ jobId: string; wait: WaitSettings }>): Promise<OperationResult> {
+	const { jobId, wait } = op.input;
 	return await finishWaiting(this, op, jobId, wait, false);
 }

@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { mtRequest, prevalidated } from '../common';
+import type { InputValidator } from '../../../shared/validation';
+import { multiTalk } from '../../transport';
 
 export const description: INodeProperties[] = [
 	{
@@ -15,14 +16,17 @@ export const description: INodeProperties[] = [
 	},
 ];
 
+export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): string {
+	return v.url('Webhook URL', this.getNodeParameter('webhookUrl', itemIndex, ''));
+}
+
 /** POST /webhook-test: asks MultiTalk to send a test notification, to check that it gets through. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const webhookUrl = prevalidated(this, op, (itemIndex, v) => v.url('Webhook URL', this.getNodeParameter('webhookUrl', itemIndex, '')));
+export async function execute(this: IExecuteFunctions, op: OperationContext<string>): Promise<OperationResult> {
 	// Not repeated on a network error: it would send the test notification twice.
-	const response = await mtRequest<IDataObject>(this, op, {
+	const response = await op.request<IDataObject>(multiTalk, {
 		method: 'POST',
 		url: '/webhook-test',
-		body: { webhook_url: webhookUrl },
+		body: { webhook_url: op.input },
 		idempotent: false,
 	});
 	return { json: response.body };
