@@ -39,18 +39,36 @@ interface RawResponse {
 	headersSent?: boolean;
 }
 
+/** The hidden Claim Grace parameter, bounded to 0 ms .. 1 hour. */
+function claimGraceMs(ctx: IWebhookFunctions): number {
+	const value = Number(ctx.getNodeParameter('claimGraceMs', CLAIM_GRACE_MS));
+	return Number.isFinite(value) ? Math.min(Math.max(value, 0), 3_600_000) : CLAIM_GRACE_MS;
+}
+
 function reply(res: RawResponse, status: number, body: IDataObject): IWebhookResponseData {
 	res.status(status).json(body);
 	return { noWebhookResponse: true };
 }
 
-/** The output item; on `completed` with Download Video on, the MP4 is attached. */
-async function buildItem(ctx: IWebhookFunctions, event: MultiTalkEvent, res: RawResponse): Promise<IWebhookResponseData> {
-	const download = (ctx.getNodeParameter('downloadVideo', false) as boolean) && event.status === 'completed';
-	if (!download) return { workflowData: [[{ json: event }]] };
-
+/**
+ * Answers an accepted event with JSON and hands back the output item; on `completed` with
+ * Download Video on, the MP4 is attached.
+ *
+ * The node always answers the call itself (`noWebhookResponse`), for two reasons found in n8n
+ * 2.41's live-webhook code (webhooks/live-webhooks.ts, webhook-helpers.ts, workflow-runner.ts):
+ * - n8n stores the static data a webhook call changed (the delivery ledger) in the callback that
+ *   sends the answer. Left to n8n, an `onReceived` answer is sent only after the execution has
+ *   been started, and starting it builds a second Workflow on the same static data object, which
+ *   resets its "changed" flag: the ledger was never stored. Answering here makes n8n store the
+ *   ledger before it starts the execution.
+ * - n8n's own `onReceived` answer for this node is the literal text `firstEntryJson` (text/html).
+ */
+async function acceptEvent(ctx: IWebhookFunctions, event: MultiTalkEvent, res: RawResponse): Promise<IWebhookResponseData> {
 	// MultiTalk gives up on a webhook after 10 s and retries: answer now, then download.
 	res.status(200).json({ message: 'Workflow was started' });
+	const download = (ctx.getNodeParameter('downloadVideo', false) as boolean) && event.status === 'completed';
+	if (!download) return { noWebhookResponse: true, workflowData: [[{ json: event }]] };
+
 	const property = String(ctx.getNodeParameter('binaryPropertyName', 'data') || 'data');
 	let item: INodeExecutionData;
 	try {
@@ -127,6 +145,15 @@ export class MultiTalkTrigger implements INodeType {
 				required: true,
 				displayOptions: { show: { downloadVideo: [true] } },
 				hint: 'The name of the output binary field to put the video in',
+			},
+			{
+				// How long, after an event was handed to n8n, this process keeps refusing copies of
+				// it from memory (n8n stores the ledger as it answers; this covers that store and a
+				// slow database). Hidden: tests set it short to prove the stored ledger is read back.
+				displayName: 'Claim Grace (Ms)',
+				name: 'claimGraceMs',
+				type: 'hidden',
+				default: CLAIM_GRACE_MS,
 			},
 			{
 				// n8n leaves the body of this (version 1) webhook unparsed when options.binaryData is
@@ -213,7 +240,7 @@ export class MultiTalkTrigger implements INodeType {
 
 		let handedOver = false;
 		try {
-			const item = await buildItem(this, event, res);
+			const item = await acceptEvent(this, event, res);
 			// n8n saves this request's copy of the static data next: make it carry every event
 			// this process recorded meanwhile, not only this one
 			if (dedup) processLedgers.mergeInto(ledgerId, ledger, Date.now());
@@ -221,8 +248,8 @@ export class MultiTalkTrigger implements INodeType {
 			return item;
 		} finally {
 			// a claim outlives the hand-over by a grace period, but never a failed hand-over
-			// (buildItem reports download failures in the item, so that is not expected)
-			if (dedup && handedOver) processClaims.settle(claimKey, Date.now(), CLAIM_GRACE_MS);
+			// (acceptEvent reports download failures in the item, so that is not expected)
+			if (dedup && handedOver) processClaims.settle(claimKey, Date.now(), claimGraceMs(this));
 			else if (dedup) {
 				processClaims.release(claimKey);
 				processLedgers.forget(ledgerId, key);

@@ -16,7 +16,16 @@ import { multiTalkState } from '../emulator/providers/multitalk';
 import type { Emulator } from '../emulator/server';
 import { startEmulator } from '../emulator/server';
 import type { N8nHome, RunningN8n, WorkflowFixture } from './n8nRunner';
-import { createN8nHome, ensureBuilt, executeWorkflow, getExecution, listExecutions, provisionN8n, startN8n } from './n8nRunner';
+import {
+	createN8nHome,
+	ensureBuilt,
+	executeWorkflow,
+	getExecution,
+	listExecutions,
+	provisionN8n,
+	startN8n,
+	waitForExecution,
+} from './n8nRunner';
 
 jest.setTimeout(10 * 60_000);
 
@@ -26,6 +35,60 @@ const triggerExample = example('multitalk-trigger-download.json');
 const resumeExample = example('multitalk-resume-url-wait.json');
 const batchExample = example('multitalk-batch-submit-and-wait.json');
 const TRIGGER_PATH = `${triggerExample.nodes.find((n) => n.type.endsWith('.multiTalkTrigger'))?.webhookId}/webhook`;
+
+/**
+ * The trigger alone (no download), with its in-memory claim shortened to 300 ms: a copy that
+ * arrives later can only be refused by the ledger n8n stored in its database.
+ */
+const GRACE_MS = 300;
+const shortGraceTrigger: WorkflowFixture = {
+	id: 'e2e-mt-short-grace', // n8n stores static data only for ids of at most 21 characters
+	name: 'MultiTalk Trigger, short claim grace',
+	nodes: [
+		{
+			id: 'e2e-short-grace-trigger',
+			name: 'MultiTalk Trigger',
+			type: triggerExample.nodes.find((n) => n.type.endsWith('.multiTalkTrigger'))!.type,
+			typeVersion: 1,
+			position: [0, 0],
+			webhookId: 'e2e-short-grace-webhook',
+			parameters: { statuses: ['completed', 'failed'], claimGraceMs: GRACE_MS },
+		},
+	],
+	connections: {},
+	settings: { executionOrder: 'v1' },
+};
+const SHORT_GRACE_PATH = 'e2e-short-grace-webhook/webhook';
+
+async function postEvent(url: string, event: Record<string, unknown>): Promise<{ status: number; type: string | null; body: unknown }> {
+	const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+	const text = await response.text();
+	let body: unknown = text;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		// kept as text: the assertion shows it
+	}
+	return { status: response.status, type: response.headers.get('content-type'), body };
+}
+
+/** The trigger's stored static data (n8n's workflow_entity.staticData). */
+function storedStaticData(workflowId: string): Record<string, { delivered?: Record<string, number> }> {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { DatabaseSync } = require('node:sqlite') as {
+		DatabaseSync: new (file: string, options: { readOnly: boolean }) => {
+			prepare(sql: string): { get(...params: unknown[]): unknown };
+			close(): void;
+		};
+	};
+	const db = new DatabaseSync(path.join(home.dir, '.n8n', 'database.sqlite'), { readOnly: true });
+	try {
+		const row = db.prepare('SELECT staticData FROM workflow_entity WHERE id = ?').get(workflowId) as { staticData: string | null };
+		return row.staticData ? JSON.parse(row.staticData) : {};
+	} finally {
+		db.close();
+	}
+}
 
 let emulator: Emulator;
 let home: N8nHome;
@@ -87,7 +150,7 @@ beforeAll(async () => {
 				data: { apiKey: emulator.keys.multiTalk, baseUrl: emulator.urls.multiTalk },
 			},
 		],
-		workflows: [triggerExample, resumeExample, batchExample],
+		workflows: [triggerExample, shortGraceTrigger, resumeExample, batchExample],
 	});
 	// the examples write to demo-output/ under n8n's working directory (the home)
 	mkdirSync(path.join(home.dir, 'demo-output'), { recursive: true });
@@ -102,7 +165,7 @@ afterAll(async () => {
 
 describe('MultiTalk Trigger in n8n start', () => {
 	it('starts exactly one execution per finished job despite retries and duplicate deliveries', async () => {
-		n8n = await startWithTrigger([triggerExample.id]);
+		n8n = await startWithTrigger([triggerExample.id, shortGraceTrigger.id]);
 		const url = n8n.webhookUrl(TRIGGER_PATH);
 
 		// each event is delivered twice, and the first attempt of each delivery counts as failed
@@ -165,6 +228,34 @@ describe('MultiTalk Trigger in n8n start', () => {
 		expect(listExecutions(home, { workflowId: triggerExample.id })).toHaveLength(before);
 	});
 
+	it('answers an accepted event with JSON and stores it: a copy after the in-memory claim has lapsed starts nothing', async () => {
+		const url = n8n!.webhookUrl(SHORT_GRACE_PATH);
+		const event = { job_id: 'short-grace-job', status: 'completed', timestamp: new Date().toISOString(), result: { success: true }, error: null };
+		const first = await postEvent(url, event);
+		expect(first).toEqual({ status: 200, type: expect.stringMatching(/^application\/json/), body: { message: 'Workflow was started' } });
+		await waitForExecution(home, { workflowId: shortGraceTrigger.id });
+		// n8n has stored the record in its database (not only in this process's memory)
+		const stored = await until(
+			() => storedStaticData(shortGraceTrigger.id)['node:MultiTalk Trigger']?.delivered ?? {},
+			(delivered) => 'short-grace-job:completed' in delivered,
+			10_000,
+		);
+		expect(Object.keys(stored)).toEqual(['short-grace-job:completed']);
+
+		// well after the claim's grace period, MultiTalk's retry (or any copy) is refused
+		await new Promise((resolve) => setTimeout(resolve, GRACE_MS * 4));
+		const copy = await postEvent(url, event);
+		expect(copy).toEqual({ status: 200, type: expect.stringMatching(/^application\/json/), body: { received: true, started: false, reason: 'duplicate' } });
+		// and another status of the same job is a new event
+		expect((await postEvent(url, { ...event, status: 'failed' })).body).toEqual({ message: 'Workflow was started' });
+		await until(
+			() => listExecutions(home, { workflowId: shortGraceTrigger.id }),
+			(rows) => rows.length === 2 && rows.every((row) => row.finished),
+		);
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+		expect(listExecutions(home, { workflowId: shortGraceTrigger.id })).toHaveLength(2);
+	});
+
 	it('still recognises every delivered event after n8n restarts', async () => {
 		const started = listExecutions(home, { workflowId: triggerExample.id }).map(
 			(row) => getExecution(home, row.id)!.data.resultData.runData['MultiTalk Trigger'][0].data!.main[0]![0],
@@ -181,8 +272,13 @@ describe('MultiTalk Trigger in n8n start', () => {
 			expect(response.status).toBe(200);
 			expect(await response.json()).toMatchObject({ started: false, reason: 'duplicate' });
 		}
+		for (const status of ['completed', 'failed']) {
+			const copy = await postEvent(n8n.webhookUrl(SHORT_GRACE_PATH), { job_id: 'short-grace-job', status, timestamp: new Date().toISOString() });
+			expect(copy.body).toEqual({ received: true, started: false, reason: 'duplicate' });
+		}
 		await new Promise((resolve) => setTimeout(resolve, 1000));
 		expect(listExecutions(home, { workflowId: triggerExample.id })).toHaveLength(2);
+		expect(listExecutions(home, { workflowId: shortGraceTrigger.id })).toHaveLength(2);
 	});
 });
 
@@ -226,11 +322,16 @@ describe('examples in real n8n', () => {
 		expect(out).toHaveLength(3);
 		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		const submits = emulator.requests({ service: 'multiTalk', method: 'POST', path: '/api/v1/generate' }).map((r) => JSON.parse(r.body));
-		expect(submits.map((b) => b.audio_s3_urls)).toEqual([
-			's3://my-bucket/audio/cloud.wav',
-			's3://my-bucket/audio/welcome.wav',
-			['s3://my-bucket/audio/person1.wav', 's3://my-bucket/audio/person2.wav'],
-		]);
+		// the three are submitted concurrently: their order at the emulator may vary
+		expect(submits.map((b) => JSON.stringify(b.audio_s3_urls)).sort()).toEqual(
+			[
+				's3://my-bucket/audio/cloud.wav',
+				's3://my-bucket/audio/welcome.wav',
+				['s3://my-bucket/audio/person1.wav', 's3://my-bucket/audio/person2.wav'],
+			]
+				.map((urls) => JSON.stringify(urls))
+				.sort(),
+		);
 		for (const n of [1, 2, 3]) {
 			const file = path.join(home.dir, 'demo-output', `multitalk-batch-submit-and-wait-${n}.mp4`);
 			expect(readFileSync(file).equals(fixture('sample.mp4'))).toBe(true);
