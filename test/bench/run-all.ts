@@ -20,7 +20,7 @@ import type { WaitResult } from './batchWait';
 import type { MachineInfo } from './lib';
 import { runBinaryProfile } from './profileBinary';
 import { BENCH_DIR, REPO_ROOT, TMP_DIR, loadavg1, machineInfo, parseOptions } from './lib';
-import { performanceSection, updateReadme } from './readme';
+import { acceptanceNotes, performanceSection, updateReadme } from './readme';
 
 const NAMES = ['binary', 'batch-wait', 'batch-inference'] as const;
 type Name = (typeof NAMES)[number];
@@ -164,5 +164,8 @@ export function resultsMarkdown(results: Results): string {
 	if (results.binary) parts.push(binaryMarkdown(results.binary).replace(/\n\n/, `\n\n${when('binary')}`));
 	if (results.batchWait) parts.push(batchWaitMarkdown(results.batchWait).replace(/\n\n/, `\n\n${when('batchWait')}`));
 	if (results.batchInference) parts.push(batchInferenceMarkdown(results.batchInference).replace(/\n\n/, `\n\n${when('batchInference')}`));
+	if (results.binary && results.batchWait && results.batchInference) {
+		parts.push(acceptanceNotes({ machine: m, binary: results.binary, batchWait: results.batchWait, batchInference: results.batchInference }));
+	}
 	return parts.join('\n');
 }
