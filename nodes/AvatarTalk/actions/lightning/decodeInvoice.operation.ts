@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { invoiceSummary } from '../../../shared/bolt11';
+import type { DecodedInvoice } from '../../../shared/bolt11';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { invoiceField, requireInvoice } from './common';
 
@@ -12,9 +13,12 @@ export const description: INodeProperties[] = [
  * Offline: amount, dates, expiry, payment hash, description, network, payee node key (recovered
  * from the signature and checked), plus routing hints, fallback addresses and features.
  */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const i = op.itemIndex;
-	const decoded = requireInvoice(this.getNode(), i, this.getNodeParameter('invoice', i), { rejectExpired: false });
+export function parse(this: IExecuteFunctions, i: number): DecodedInvoice {
+	return requireInvoice(this.getNode(), i, this.getNodeParameter('invoice', i), { rejectExpired: false });
+}
+
+export async function execute(this: IExecuteFunctions, op: OperationContext<DecodedInvoice>): Promise<OperationResult> {
+	const decoded = op.input;
 	const json: IDataObject = {
 		invoice: decoded.paymentRequest,
 		...(invoiceSummary(decoded) as IDataObject),

@@ -1,8 +1,8 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { downloadToBinary, withBinary } from '../../../shared/binary';
+import { withBinary } from '../../../shared/binary';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import {
 	AVATAR_OPTIONS,
 	AVATARS,
@@ -85,9 +85,7 @@ export const description: INodeProperties[] = [
  * straight into n8n's binary data (never held in memory). Not idempotent: a request the server
  * may have started is never sent twice.
  */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const i = op.itemIndex;
-	const v = validatorFor(this.getNode(), i);
+export async function parse(this: IExecuteFunctions, i: number, v: InputValidator) {
 	const options = this.getNodeParameter('options', i, {}) as { allowExpired?: boolean; fileName?: string };
 	const decoded = requireInvoice(this.getNode(), i, this.getNodeParameter('invoice', i), {
 		rejectExpired: options.allowExpired !== true,
@@ -102,20 +100,23 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 			? custom
 			: `${custom}.mp4`
 		: `avatartalk-lightning-${decoded.paymentHash.slice(0, 16)}.mp4`;
+	return { decoded, avatar, emotion, language, property, fileName, ...(await publicRequest(this, i)) };
+}
 
-	const { binary, bytes } = await downloadToBinary(
-		this,
+export async function execute(
+	this: IExecuteFunctions,
+	op: OperationContext<Awaited<ReturnType<typeof parse>>>,
+): Promise<OperationResult> {
+	const { decoded, avatar, emotion, language, property, fileName, publicBaseUrl } = op.input;
+	const { binary, bytes } = await op.download(
 		avatarTalk,
 		{
 			method: 'POST',
 			url: '/lightning/generate-video',
 			// Documented without authorization: works with no credential, and sends none.
-			...(await publicRequest(this, i)),
+			publicBaseUrl,
 			body: { bolt11_invoice: decoded.paymentRequest, avatar, emotion, language },
 			idempotent: false,
-			itemIndex: i,
-			limits: op.limits,
-			signal: op.signal,
 			hint: (status) =>
 				status === 400
 					? 'The invoice has not been paid (or not in time). Pay it with a Lightning wallet and put Wait for Payment before this step.'

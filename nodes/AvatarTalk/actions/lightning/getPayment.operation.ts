@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { apiRequest } from '../../../shared/http';
+import type { DecodedInvoice } from '../../../shared/bolt11';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { avatarTalk } from '../../transport';
 import { invoiceField, paymentJson, paymentNotFoundHint, publicRequest, requireInvoice, serverUrlOptions } from './common';
@@ -8,18 +8,22 @@ import { invoiceField, paymentJson, paymentNotFoundHint, publicRequest, requireI
 export const description: INodeProperties[] = [invoiceField('The invoice whose payment status to look up'), serverUrlOptions];
 
 /** GET /lightning/payment/{invoice}: status (pending or paid), amounts, dates. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const i = op.itemIndex;
+export async function parse(this: IExecuteFunctions, i: number): Promise<{ decoded: DecodedInvoice; publicBaseUrl: string }> {
 	// Expired invoices may still have been paid in time: looking them up is allowed.
 	const decoded = requireInvoice(this.getNode(), i, this.getNodeParameter('invoice', i), { rejectExpired: false });
-	const response = await apiRequest<IDataObject>(this, avatarTalk, {
+	return { decoded, ...(await publicRequest(this, i)) };
+}
+
+export async function execute(
+	this: IExecuteFunctions,
+	op: OperationContext<{ decoded: DecodedInvoice; publicBaseUrl: string }>,
+): Promise<OperationResult> {
+	const { decoded, publicBaseUrl } = op.input;
+	const response = await op.request<IDataObject>(avatarTalk, {
 		method: 'GET',
 		url: `/lightning/payment/${encodeURIComponent(decoded.paymentRequest)}`,
 		// Documented without authorization: works with no credential, and sends none.
-		...(await publicRequest(this, i)),
-		itemIndex: i,
-		limits: op.limits,
-		signal: op.signal,
+		publicBaseUrl,
 		hint: paymentNotFoundHint,
 	});
 	return { json: paymentJson(response.body) };

@@ -1,8 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { avatarTalk } from '../../transport';
 import { paymentJson } from './common';
 
@@ -44,18 +43,17 @@ export const runOnceForAllItems = true;
  * GET /lightning/payments (needs the API key): every Lightning payment of the account, newest
  * first, one output item each, with the invoice decoded.
  */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const v = validatorFor(this.getNode(), 0);
-	const status = v.oneOf('Status', this.getNodeParameter('status', 0, 'any'), ['any', 'paid', 'pending']);
-	const returnAll = this.getNodeParameter('returnAll', 0, false) as boolean;
-	const limit = returnAll ? Number.POSITIVE_INFINITY : v.number('Limit', this.getNodeParameter('limit', 0, 50), { min: 1, integer: true });
-	const response = await apiRequest<IDataObject[]>(this, avatarTalk, {
-		method: 'GET',
-		url: '/lightning/payments',
-		itemIndex: 0,
-		limits: op.limits,
-		signal: op.signal,
-	});
+export function parse(this: IExecuteFunctions, i: number, v: InputValidator): { status: string; limit: number } {
+	const status = v.oneOf('Status', this.getNodeParameter('status', i, 'any'), ['any', 'paid', 'pending']);
+	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
+	const limit = returnAll ? Number.POSITIVE_INFINITY : v.number('Limit', this.getNodeParameter('limit', i, 50), { min: 1, integer: true });
+	return { status, limit };
+}
+
+export async function execute(this: IExecuteFunctions, op: OperationContext<Array<{ status: string; limit: number }>>): Promise<OperationResult> {
+	// One list for the whole run: the first item's filter applies.
+	const { status, limit } = op.input[0];
+	const response = await op.request<IDataObject[]>(avatarTalk, { method: 'GET', url: '/lightning/payments' });
 	const payments = Array.isArray(response.body) ? response.body : [];
 	const createdAt = (p: IDataObject) => Date.parse(String(p.created_at ?? '')) || 0;
 	return payments

@@ -2,9 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeOperationError } from 'n8n-workflow';
 
 import { readInputBinary, requireInputBinary } from '../../../shared/binary';
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import type { WavInfo } from '../../../shared/wav';
 import { WavError, parseWav, wavMismatches } from '../../../shared/wav';
 import { avatarTalk } from '../../transport';
@@ -47,18 +46,26 @@ function wavFileName(name: string | undefined): string {
  * speech. The WAV header is checked first, so a wrong format fails here, naming the problem,
  * instead of after an upload.
  */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const i = op.itemIndex;
-	const field = validatorFor(this.getNode(), i).text('Input Binary Field', this.getNodeParameter('binaryPropertyName', i)).trim();
-	const binary = requireInputBinary(this, i, field);
-	const data = await readInputBinary(this, i, field);
+/**
+ * Checks the WAV format of one item before any item is sent. The audio is read again in
+ * execute: holding every item's audio from parse until its turn would multiply the memory.
+ */
+export async function parse(this: IExecuteFunctions, i: number, v: InputValidator): Promise<{ field: string; publicBaseUrl: string }> {
+	const field = v.text('Input Binary Field', this.getNodeParameter('binaryPropertyName', i)).trim();
+	await readCheckedWav(this, i, field);
+	return { field, ...(await publicRequest(this, i)) };
+}
+
+async function readCheckedWav(ctx: IExecuteFunctions, i: number, field: string): Promise<{ data: Buffer; fileName?: string }> {
+	const binary = requireInputBinary(ctx, i, field);
+	const data = await readInputBinary(ctx, i, field);
 	const shownName = binary.fileName ? `"${binary.fileName}"` : `in "${field}"`;
 	let info: WavInfo;
 	try {
 		info = parseWav(data);
 	} catch (error) {
 		throw new NodeOperationError(
-			this.getNode(),
+			ctx.getNode(),
 			`Input Binary Field: the audio ${shownName} cannot be used: ${error instanceof WavError ? error.message : String(error)}`,
 			{ itemIndex: i, description: CONVERT_HINT },
 		);
@@ -66,25 +73,27 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const problems = wavMismatches(info, REQUIRED);
 	if (problems.length) {
 		throw new NodeOperationError(
-			this.getNode(),
+			ctx.getNode(),
 			`Input Binary Field: the WAV file ${shownName} is not in the format AvatarTalk accepts: ${problems.join('; ')}`,
 			{ itemIndex: i, description: CONVERT_HINT },
 		);
 	}
+	return { data, fileName: binary.fileName };
+}
 
-	const fileName = wavFileName(binary.fileName);
+/** POST the checked WAV as multipart: AvatarTalk answers with an invoice for the video. */
+export async function execute(this: IExecuteFunctions, op: OperationContext<{ field: string; publicBaseUrl: string }>): Promise<OperationResult> {
+	const { data, fileName: original } = await readCheckedWav(this, op.itemIndex, op.input.field);
+	const fileName = wavFileName(original);
 	const form = new FormData();
 	form.append('audio', new Blob([new Uint8Array(data.buffer, data.byteOffset, data.byteLength)], { type: 'audio/wav' }), fileName);
-	const response = await apiRequest<IDataObject>(this, avatarTalk, {
+	const response = await op.request<IDataObject>(avatarTalk, {
 		method: 'POST',
 		url: '/lightning/request-video/audio',
 		// Documented without authorization: works with no credential, and sends none.
-		...(await publicRequest(this, i)),
+		publicBaseUrl: op.input.publicBaseUrl,
 		body: form,
 		idempotent: false,
-		itemIndex: i,
-		limits: op.limits,
-		signal: op.signal,
 	});
 	const body = response.body;
 	const invoice = typeof body.bolt11_invoice === 'string' ? body.bolt11_invoice : '';

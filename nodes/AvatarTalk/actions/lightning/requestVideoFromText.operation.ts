@@ -1,8 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { avatarTalk } from '../../transport';
 import { decodedInvoiceJson, publicRequest, serverUrlOptions } from './common';
 
@@ -31,20 +30,19 @@ export const description: INodeProperties[] = [
  * POST /lightning/request-video/text: the price of a video of this text, as a BOLT11 invoice.
  * Nothing is generated and nothing is charged until the invoice is paid.
  */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const i = op.itemIndex;
-	const text = validatorFor(this.getNode(), i).text('Text', this.getNodeParameter('text', i));
-	const response = await apiRequest<IDataObject>(this, avatarTalk, {
+export async function parse(this: IExecuteFunctions, i: number, v: InputValidator): Promise<{ text: string; publicBaseUrl: string }> {
+	return { text: v.text('Text', this.getNodeParameter('text', i)), ...(await publicRequest(this, i)) };
+}
+
+export async function execute(this: IExecuteFunctions, op: OperationContext<{ text: string; publicBaseUrl: string }>): Promise<OperationResult> {
+	const response = await op.request<IDataObject>(avatarTalk, {
 		method: 'POST',
 		url: '/lightning/request-video/text',
 		// Documented without authorization: works with no credential, and sends none.
-		...(await publicRequest(this, i)),
-		body: { text },
+		publicBaseUrl: op.input.publicBaseUrl,
+		body: { text: op.input.text },
 		// Each call issues a new invoice: never repeated after a failure the server may have acted on.
 		idempotent: false,
-		itemIndex: i,
-		limits: op.limits,
-		signal: op.signal,
 	});
 	const body = response.body;
 	const invoice = typeof body.bolt11_invoice === 'string' ? body.bolt11_invoice : '';

@@ -2,10 +2,9 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeOperationError } from 'n8n-workflow';
 
 import { invoiceExpiresAt } from '../../../shared/bolt11';
-import { apiRequest } from '../../../shared/http';
-import { formatDuration, pollUntil } from '../../../shared/polling';
+import { formatDuration } from '../../../shared/polling';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { avatarTalk } from '../../transport';
 import { invoiceField, paymentJson, paymentNotFoundHint, publicRequest, requireInvoice, serverUrlOptions } from './common';
 
@@ -39,33 +38,36 @@ const FAILED = new Set(['expired', 'failed', 'cancelled', 'canceled']);
  * invoice's own expiry (decoded from it) passes or the timeout is reached, whichever is first,
  * and at once when the execution is cancelled.
  */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const i = op.itemIndex;
-	const node = this.getNode();
-	const v = validatorFor(node, i);
-	const decoded = requireInvoice(node, i, this.getNodeParameter('invoice', i), { rejectExpired: true });
+export async function parse(this: IExecuteFunctions, i: number, v: InputValidator) {
+	const decoded = requireInvoice(this.getNode(), i, this.getNodeParameter('invoice', i), { rejectExpired: true });
 	const timeoutMs = v.number('Timeout (Seconds)', this.getNodeParameter('timeoutSeconds', i), { min: 1 }) * 1000;
 	const intervalMs = Math.max(100, v.number('Check Every (Seconds)', this.getNodeParameter('pollIntervalSeconds', i), { min: 0.1 }) * 1000);
-
 	// Documented without authorization: works with no credential, and sends none.
-	const server = await publicRequest(this, i);
+	return { decoded, timeoutMs, intervalMs, server: await publicRequest(this, i) };
+}
+
+export async function execute(
+	this: IExecuteFunctions,
+	op: OperationContext<Awaited<ReturnType<typeof parse>>>,
+): Promise<OperationResult> {
+	const i = op.itemIndex;
+	const node = this.getNode();
+	const { decoded, timeoutMs, intervalMs, server } = op.input;
 	const started = Date.now();
 	const expiresAtMs = invoiceExpiresAt(decoded) * 1000;
 	const expiryFirst = expiresAtMs <= started + timeoutMs;
 	const deadline = Math.min(started + timeoutMs, expiresAtMs);
 	let checks = 0;
 
-	const last = await pollUntil<IDataObject>(this, {
+	const last = await op.poll<IDataObject>({
 		check: async () => {
 			checks++;
-			const response = await apiRequest<IDataObject>(this, avatarTalk, {
+			const response = await op.request<IDataObject>(avatarTalk, {
 				method: 'GET',
 				url: `/lightning/payment/${encodeURIComponent(decoded.paymentRequest)}`,
 				...server,
-				itemIndex: i,
 				// One slow answer must not carry the wait past its deadline.
-				limits: { ...op.limits, timeoutMs: Math.max(1000, Math.min(op.limits.timeoutMs, deadline - Date.now())) },
-				signal: op.signal,
+				limits: { timeoutMs: Math.max(1000, Math.min(op.limits.timeoutMs, deadline - Date.now())) },
 				deadline,
 				hint: paymentNotFoundHint,
 			});
@@ -78,8 +80,6 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 		intervalMs,
 		backoffFactor: 1.3,
 		maxIntervalMs: Math.max(intervalMs, 30_000),
-		signal: op.signal,
-		itemIndex: i,
 	});
 
 	if (last.status !== 'paid') {

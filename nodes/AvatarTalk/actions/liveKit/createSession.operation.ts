@@ -1,11 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INode, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { apiRequest } from '../../../shared/http';
 import { mintLiveKitToken, peekJwtPayload } from '../../../shared/livekitToken';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
-import { validatorFor } from '../../../shared/validation';
 import {
 	AVATAR_OPTIONS,
 	AVATARS,
@@ -191,10 +189,15 @@ function checkToken(node: INode, itemIndex: number, field: string, token: string
 }
 
 /** POST /livekit/create-session: an avatar joins a LiveKit room. Returns the task ID to delete it with. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const i = op.itemIndex;
+interface Input {
+	body: IDataObject;
+	/** What the output says besides the API's answer (never the room token). */
+	json: IDataObject;
+}
+
+/** Reads the fields and makes (or checks) the room tokens: nothing is sent yet. */
+export async function parse(this: IExecuteFunctions, i: number, v: InputValidator): Promise<Input> {
 	const node = this.getNode();
-	const v = validatorFor(node, i);
 	const roomName = v.text('Room Name', this.getNodeParameter('roomName', i)).trim();
 	const avatar = v.oneOf('Avatar', this.getNodeParameter('avatar', i), AVATARS);
 	const emotion = v.oneOf('Emotion', this.getNodeParameter('emotion', i), EMOTIONS_WITH_EXPRESSIVE);
@@ -255,32 +258,19 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 		});
 	}
 
-	const response = await apiRequest<IDataObject>(this, avatarTalk, {
+	return {
+		body: { room_name: roomName, room_token: roomToken, listener_token: listenerToken, livekit_url: liveKitUrl, avatar, emotion },
+		json: { room_name: roomName, livekit_url: liveKitUrl, avatar, emotion, tokenSource, ...extra },
+	};
+}
+
+export async function execute(this: IExecuteFunctions, op: OperationContext<Input>): Promise<OperationResult> {
+	const response = await op.request<IDataObject>(avatarTalk, {
 		method: 'POST',
 		url: '/livekit/create-session',
-		body: {
-			room_name: roomName,
-			room_token: roomToken,
-			listener_token: listenerToken,
-			livekit_url: liveKitUrl,
-			avatar,
-			emotion,
-		},
+		body: op.input.body,
 		// Starts a paid session: never sent twice after a failure the server may have acted on.
 		idempotent: false,
-		itemIndex: i,
-		limits: op.limits,
-		signal: op.signal,
 	});
-	return {
-		json: {
-			...response.body,
-			room_name: roomName,
-			livekit_url: liveKitUrl,
-			avatar,
-			emotion,
-			tokenSource,
-			...extra,
-		},
-	};
+	return { json: { ...response.body, ...op.input.json } };
 }

@@ -1,9 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { parseDetail } from '../../../shared/errors';
-import { apiRequest } from '../../../shared/http';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { avatarTalk } from '../../transport';
 
 export const description: INodeProperties[] = [
@@ -36,19 +35,19 @@ export const description: INodeProperties[] = [
 ];
 
 /** DELETE /livekit/delete-session/{task_id}: the avatar leaves the room and the session ends. */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const i = op.itemIndex;
-	const taskId = validatorFor(this.getNode(), i).pathId('Task ID', this.getNodeParameter('taskId', i));
+export function parse(this: IExecuteFunctions, i: number, v: InputValidator): { taskId: string; ignoreNotFound: boolean } {
 	const options = this.getNodeParameter('options', i, {}) as { ignoreNotFound?: boolean };
-	const response = await apiRequest<IDataObject>(this, avatarTalk, {
+	return { taskId: v.pathId('Task ID', this.getNodeParameter('taskId', i)), ignoreNotFound: options.ignoreNotFound === true };
+}
+
+export async function execute(this: IExecuteFunctions, op: OperationContext<{ taskId: string; ignoreNotFound: boolean }>): Promise<OperationResult> {
+	const { taskId } = op.input;
+	const response = await op.request<IDataObject>(avatarTalk, {
 		method: 'DELETE',
 		url: `/livekit/delete-session/${encodeURIComponent(taskId)}`,
-		acceptStatuses: options.ignoreNotFound ? [404] : undefined,
+		acceptStatuses: op.input.ignoreNotFound ? [404] : undefined,
 		// A repeat of a DELETE whose first answer was lost finds the session gone: it was deleted.
 		acceptStatusesOnRetry: [404],
-		itemIndex: i,
-		limits: op.limits,
-		signal: op.signal,
 		hint: (status) =>
 			status === 404
 				? 'The session does not exist: it already ended, was deleted, or the Task ID is wrong. Turn on "Ignore Not Found" to treat this as done.'
