@@ -74,6 +74,26 @@ export const LANGUAGE_OPTIONS: INodePropertyOptions[] = [
 export const LANGUAGES: string[] = LANGUAGE_OPTIONS.map((o) => String(o.value));
 export const DEFAULT_LANGUAGE = 'en';
 
+/**
+ * WebSocket /ws/continuous: the document offers it "currently only" for `mexican_woman` (other
+ * avatars "can be requested") and "currently only" in `en`. The other values stay in the
+ * dropdowns, marked, so saved workflows keep loading and an account AvatarTalk enabled for more
+ * can use them; the server refuses what the account lacks (close 1008 "Invalid parameters").
+ */
+export const CONTINUOUS_AVATAR = 'mexican_woman';
+export const CONTINUOUS_LANGUAGE = 'en';
+const IF_ENABLED = ' (If Enabled for You)';
+export const CONTINUOUS_AVATAR_OPTIONS: INodePropertyOptions[] = AVATAR_OPTIONS.map((o) =>
+	o.value === CONTINUOUS_AVATAR
+		? { ...o, description: 'Offered for continuous sessions' }
+		: { name: `${o.name}${IF_ENABLED}`, value: o.value, description: 'Only once AvatarTalk has enabled it for your account (on request)' },
+);
+export const CONTINUOUS_LANGUAGE_OPTIONS: INodePropertyOptions[] = LANGUAGE_OPTIONS.map((o) =>
+	o.value === CONTINUOUS_LANGUAGE
+		? { ...o, description: 'Supported for continuous sessions' }
+		: { name: `${o.name}${IF_ENABLED}`, value: o.value, description: 'Not offered for continuous sessions unless AvatarTalk enabled it for your account' },
+);
+
 /** "name (value)" list for error messages naming the allowed values. */
 export function describeAllowed(options: INodePropertyOptions[]): string {
 	return options.map((o) => `${o.name} (${String(o.value)})`).join(', ');

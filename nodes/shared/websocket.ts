@@ -27,7 +27,7 @@ export interface WsSessionOptions {
 	 */
 	probeRefusal?: () => Promise<{ statusCode: number; message?: string; code?: string } | undefined>;
 	/** Turns a close code + reason into words; return undefined for a normal end. */
-	describeClose?: (code: number, reason: string) => { message: string; code?: string } | undefined;
+	describeClose?: (code: number, reason: string) => { message: string; code?: string; hint?: string } | undefined;
 }
 
 interface Waiter {
@@ -169,10 +169,11 @@ export class WsSession {
 		});
 	}
 
-	private apiError(message: string, closeCode?: number, code?: string): NodeApiError {
+	private apiError(message: string, closeCode?: number, code?: string, hint?: string): NodeApiError {
 		const error = providerApiError(this.node, {
 			provider: this.options.provider,
 			failure: { message, code },
+			hint,
 			itemIndex: this.options.itemIndex,
 		});
 		if (closeCode !== undefined) error.context.closeCode = closeCode;
@@ -184,7 +185,7 @@ export class WsSession {
 	/** undefined for a normal close; an error for anything else. */
 	private closeError(code: number, reason: string): Error | undefined {
 		const described = this.options.describeClose?.(code, reason);
-		if (described) return this.apiError(described.message, code, described.code);
+		if (described) return this.apiError(described.message, code, described.code, described.hint);
 		if (code === 1000 || code === 1005) return undefined;
 		if (code === 1006) return this.apiError('The connection dropped in the middle of the session (no close frame)', code);
 		return this.apiError(reason ? `${reason} (close code ${code})` : `The server closed the connection with code ${code}`, code);

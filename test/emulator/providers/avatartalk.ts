@@ -121,6 +121,10 @@ export interface ContinuousSessionRecord {
 	fragmentsSent: number;
 	bytesSent: number;
 	spokenCharacters: number;
+	/** Utterances spoken to the end (each followed by ready_to_listen). */
+	utterancesSpoken: number;
+	/** 1 when session_end arrived while speech was under way or still queued. */
+	utterancesCut: number;
 	closeCode?: number;
 }
 
@@ -534,6 +538,8 @@ export function register(emulator: Emulator): void {
 			fragmentsSent: 0,
 			bytesSent: 0,
 			spokenCharacters: 0,
+			utterancesSpoken: 0,
+			utterancesCut: 0,
 		};
 		state.continuousSessions.push(record);
 		const close = (code: number, reason: string) => {
@@ -547,13 +553,25 @@ export function register(emulator: Emulator): void {
 
 		const auth = authorize(conn.bearer);
 		if (auth === 'invalid') return close(1008, 'Invalid API key');
+		// The document: avatar "currently only available for mexican_woman. Other avatars can be
+		// requested", language "currently only en supported". Read literally: the query is checked
+		// on connect against what this account has enabled (the settings stand for an account
+		// that was granted more), and anything else is refused with close 1008 "Invalid
+		// parameters" (what the real service answers, seen in acceptance testing), before any
+		// session exists.
+		const enabledAvatars = (setting('avatarTalkContinuousAvatars') as string[] | undefined) ?? ['mexican_woman'];
+		const enabledLanguages = (setting('avatarTalkContinuousLanguages') as string[] | undefined) ?? ['en'];
 		const queryAvatar = q.get('avatar');
 		if (!queryAvatar) return close(1008, 'Invalid parameters: avatar is required');
-		if (!AVATARS.includes(queryAvatar)) return close(1008, `Invalid parameters: avatar must be one of the documented avatars`);
+		if (!enabledAvatars.includes(queryAvatar)) {
+			return close(1008, `Invalid parameters: avatar ${queryAvatar} is not available for continuous streaming`);
+		}
 		const qExpression = q.get('expression');
 		if (qExpression && !EMOTIONS.includes(qExpression)) return close(1008, 'Invalid parameters: expression must be happy|neutral|serious');
 		const qLanguage = q.get('language');
-		if (qLanguage && !LANGUAGES.includes(qLanguage)) return close(1008, 'Invalid parameters: unknown language');
+		if (qLanguage && !enabledLanguages.includes(qLanguage)) {
+			return close(1008, `Invalid parameters: language ${qLanguage} is not supported for continuous streaming`);
+		}
 
 		const sendJson = (type: string, data: unknown) => {
 			if (!isOpen(ws)) return;
@@ -578,6 +596,9 @@ export function register(emulator: Emulator): void {
 		let appendPending = 0;
 		let appendOpen = false;
 		let speechLeft = 0;
+		// What is being spoken: each text_input is an utterance of its own (spoken, then back to
+		// silence and ready_to_listen, then the next); appended text extends the current one.
+		let speaking: 'queued' | 'appended' | undefined;
 		let pregenLeft = 0;
 		let silenceSent = 0;
 		let turnRequested = false;
@@ -607,10 +628,12 @@ export function register(emulator: Emulator): void {
 				const chars = speechQueue.shift() as number;
 				speechLeft += fragmentsFor(chars);
 				record.spokenCharacters += chars;
+				speaking = 'queued';
 			} else if (appendPending > 0) {
 				speechLeft += fragmentsFor(appendPending);
 				record.spokenCharacters += appendPending;
 				appendPending = 0;
+				speaking = 'appended';
 			}
 		};
 
@@ -674,9 +697,10 @@ export function register(emulator: Emulator): void {
 					if (speechLeft > 0) {
 						speechLeft--;
 						sendFragment();
-					} else if (speechPending()) startNextSpeech();
-					else if (appendOpen) busy = false; // wait for more text
+					} else if (speaking === 'appended' && appendPending > 0) startNextSpeech();
+					else if (speaking === 'appended' && appendOpen) busy = false; // wait for more text
 					else {
+						// The utterance is over: back to silence; a queued text starts from there.
 						change('dynamic_to_silence');
 						sendFragment();
 					}
@@ -684,6 +708,8 @@ export function register(emulator: Emulator): void {
 				case 'dynamic_to_silence':
 					change('silence');
 					silenceSent = 0;
+					speaking = undefined;
+					record.utterancesSpoken++;
 					sendJson('ready_to_listen', { timestamp: Date.now() / 1000 });
 					break;
 				default:
@@ -806,6 +832,8 @@ export function register(emulator: Emulator): void {
 				}
 				case 'session_end':
 					stop();
+					// Speech still under way (or queued) is cut off: recorded so tests can tell.
+					if (speaking !== undefined || speechPending()) record.utterancesCut++;
 					change('terminated');
 					return later(2, () => close(1000, 'Session ended'));
 				default:

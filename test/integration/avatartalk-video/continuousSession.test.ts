@@ -5,6 +5,8 @@
  */
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { AvatarTalk } from '../../../nodes/AvatarTalk/AvatarTalk.node';
+import { AVATARS, LANGUAGES } from '../../../nodes/AvatarTalk/constants';
 import { cleanupHarness } from '../../harness';
 import { AVATARTALK_NO_CREDITS_KEY, CONTINUOUS_STATES, avatarTalkState } from '../../emulator/providers/avatartalk';
 import type { Emulator } from '../../emulator/server';
@@ -132,6 +134,28 @@ describe('Continuous Session: one session for all items', () => {
 		expectFragmentedMp4((await outputBinary(result)).bytes);
 	});
 
+	it.each([2, 3])('Separate Texts: all %i texts are spoken to the end before session_end (one ready_to_listen each)', async (count) => {
+		const texts = ['Good morning, and welcome.', 'Here is the weather for today.', 'Have a lovely day.'].slice(0, count);
+		const result = await runAvatarTalk(emulator, continuous({ inputMode: 'queue' }), { items: chunkItems(texts) });
+		expect(result.error).toBeUndefined();
+		const session = sessions()[0];
+		// The server's record: every utterance spoken, none cut off by session_end.
+		expect(session.utterancesSpoken).toBe(count);
+		expect(session.utterancesCut).toBe(0);
+		expect(session.states.filter((state) => state === 'dynamic_speech')).toHaveLength(count);
+		expect(session.states.slice(-2)).toEqual(['silence', 'terminated']);
+		const lastReady = session.sent.map((m) => m.type).lastIndexOf('ready_to_listen');
+		expect(session.sent.filter((m) => m.type === 'ready_to_listen')).toHaveLength(count);
+		expect(lastReady).toBeGreaterThan(-1);
+		const [json] = result.json(NODE);
+		expect(json).toMatchObject({ texts_sent: count, utterances_spoken: count });
+		expect(json.ready_to_listen).toHaveLength(count);
+		// The video holds everything the server sent: both (all) utterances.
+		const info = expectFragmentedMp4((await outputBinary(result)).bytes);
+		expect(info.fragments).toBe(session.fragmentsSent);
+		expect(session.spokenCharacters).toBe(texts.join('').length);
+	});
+
 	it('reports its buffer periodically while video arrives, and records buffer warnings', async () => {
 		emulator.settings.avatarTalkFragmentIntervalMs = 25;
 		emulator.settings.avatarTalkCharsPerFragment = 10; // ~10 fragments, ~250 ms of streaming
@@ -183,9 +207,36 @@ describe('Continuous Session: errors', () => {
 		expect(sessions()[0].fragmentsSent).toBe(2);
 	});
 
-	it('error messages become errors with the server\'s words (avatar not offered)', async () => {
+	it('an avatar not enabled for continuous sessions: the 1008 "Invalid parameters" close is explained', async () => {
 		const result = await runAvatarTalk(emulator, continuous({ avatar: 'european_woman' }), { items: chunkItems() });
-		expectApiError(result, 'AvatarTalk: Invalid session_start: Avatar european_woman is not available for continuous streaming (available: mexican_woman)');
+		expectApiError(result, 'AvatarTalk: Invalid parameters: avatar european_woman is not available for continuous streaming (close code 1008) [INVALID_PARAMETERS]');
+		expect((result.error?.error as NodeApiError).description).toMatch(
+			/AvatarTalk has not enabled avatar "european_woman" in language "en" for continuous sessions on your account\. The endpoint currently offers Mexican Woman \(mexican_woman\) in English \(en\); other avatars are enabled per account on request/,
+		);
+		expect(sessions()[0].received).toEqual([]);
+	});
+
+	it('a language not supported for continuous sessions: refused with 1008, explained', async () => {
+		const result = await runAvatarTalk(emulator, continuous({ language: 'es' }), { items: chunkItems() });
+		expectApiError(result, /^AvatarTalk: Invalid parameters: language es is not supported for continuous streaming \(close code 1008\)/);
+		expect((result.error?.error as NodeApiError).description).toMatch(/has not enabled avatar "mexican_woman" in language "es"/);
+	});
+
+	it('emulator: a session_start naming an avatar the account lacks gets an error message and close 1008', async () => {
+		// The query passes, the session_start differs (a hand-made client): the server's own words.
+		emulator.settings.avatarTalkContinuousAvatars = ['european_woman'];
+		const ws = new WebSocket(`${emulator.app('avatarTalk').wsUrl}/ws/continuous?avatar=european_woman`, {
+			headers: { Authorization: `Bearer ${emulator.keys.avatarTalk}` },
+		} as unknown as string[]);
+		const messages: Array<{ type: string; data: { message?: string } }> = [];
+		const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)));
+		ws.addEventListener('message', (e) => {
+			if (typeof e.data === 'string') messages.push(JSON.parse(e.data));
+		});
+		await new Promise((resolve) => ws.addEventListener('open', resolve));
+		ws.send(JSON.stringify({ type: 'session_start', data: { avatar_name: 'mexican_woman', expression: 'neutral' } }));
+		expect(await closed).toBe(1008);
+		expect(messages[0].data.message).toMatch(/Avatar mexican_woman is not available for continuous streaming \(available: european_woman\)/);
 	});
 
 	it('an error message mid-session stops it', async () => {
@@ -251,6 +302,48 @@ describe('Continuous Session: validation before connecting', () => {
 		const queued = await expectInvalid({ inputMode: 'queue' }, /^Text: must not be empty/, ['fine', '  ']);
 		expect(queued.error?.itemIndex).toBe(1);
 		await expectInvalid({ expression: '={{ "expressive" }}' }, /^Expression: "expressive" is not a valid value/);
+		expect(emulator.requests({ path: '/ws/continuous' })).toHaveLength(0);
+	});
+});
+
+describe('Continuous Session: avatars and languages the endpoint offers', () => {
+	const fields = () => {
+		const description = new AvatarTalk().description;
+		const shown = (name: string) =>
+			description.properties.find((p) => p.name === name && p.displayOptions?.show?.operation?.includes('continuousSession'));
+		return { avatar: shown('avatar'), language: shown('language'), options: shown('options') };
+	};
+
+	it('defaults to Mexican Woman in English, says so, and marks the rest as "if enabled" (old values still load)', () => {
+		const { avatar, language } = fields();
+		expect(avatar?.default).toBe('mexican_woman');
+		expect(avatar?.description).toMatch(/currently offers continuous sessions only for Mexican Woman/);
+		const avatarOptions = (avatar?.options ?? []) as Array<{ name: string; value: string }>;
+		expect(avatarOptions.map((o) => o.value).sort()).toEqual([...AVATARS].sort());
+		expect(avatarOptions.filter((o) => !o.name.endsWith('(If Enabled for You)')).map((o) => o.value)).toEqual(['mexican_woman']);
+		expect(language?.default).toBe('en');
+		expect(language?.description).toMatch(/supports only English/);
+		const languageOptions = (language?.options ?? []) as Array<{ name: string; value: string }>;
+		expect(languageOptions.map((o) => o.value).sort()).toEqual([...LANGUAGES].sort());
+		expect(languageOptions.filter((o) => !o.name.endsWith('(If Enabled for You)')).map((o) => o.value)).toEqual(['en']);
+	});
+
+	it('an avatar AvatarTalk enabled for the account works, from the list or as a Custom Avatar ID', async () => {
+		emulator.settings.avatarTalkContinuousAvatars = ['mexican_woman', 'european_woman', 'acme_presenter'];
+		const listed = await runAvatarTalk(emulator, continuous({ avatar: 'european_woman' }), { items: chunkItems() });
+		expect(listed.error).toBeUndefined();
+		const custom = await runAvatarTalk(emulator, continuous({ avatar: 'european_woman', options: { customAvatarId: ' acme_presenter ' } }), { items: chunkItems() });
+		expect(custom.error).toBeUndefined();
+		const [, conn] = emulator.requests({ service: 'avatarTalk', path: '/ws/continuous' });
+		expect(conn.query.avatar).toBe('acme_presenter');
+		expect(sessions()[1].received[0].data).toMatchObject({ avatar_name: 'acme_presenter' });
+		expect(custom.json(NODE)[0].avatar).toBe('acme_presenter');
+	});
+
+	it('a Custom Avatar ID that cannot be an ID fails before connecting', async () => {
+		const result = await runAvatarTalk(emulator, continuous({ options: { customAvatarId: 'my avatar!' } }), { items: chunkItems() });
+		expect(result.error?.error).toBeInstanceOf(NodeOperationError);
+		expect(result.error?.message).toMatch(/^Options > Custom Avatar ID: "my avatar!" is not an avatar ID/);
 		expect(emulator.requests({ path: '/ws/continuous' })).toHaveLength(0);
 	});
 });

@@ -5,7 +5,16 @@ import type { OperationContext, OperationResult } from '../../../shared/router';
 import { validatorFor } from '../../../shared/validation';
 import type { WsMessage } from '../../../shared/websocket';
 import { WsSession } from '../../../shared/websocket';
-import { AVATARS, EMOTION_OPTIONS, EMOTIONS, LANGUAGES } from '../../constants';
+import {
+	AVATARS,
+	CONTINUOUS_AVATAR,
+	CONTINUOUS_AVATAR_OPTIONS,
+	CONTINUOUS_LANGUAGE,
+	CONTINUOUS_LANGUAGE_OPTIONS,
+	EMOTION_OPTIONS,
+	EMOTIONS,
+	LANGUAGES,
+} from '../../constants';
 import { avatarTalkWebSocket, videoFileName } from '../../transport';
 import {
 	avatarField,
@@ -16,7 +25,7 @@ import {
 	outputBinaryField,
 	sessionTimeoutOption,
 } from '../fields';
-import { VideoCollector, parseServerText, readSessionLimits, wsApiError, wsOptions } from './common';
+import { VideoCollector, describeAvatarTalkClose, parseServerText, readSessionLimits, wsApiError, wsOptions } from './common';
 
 type InputMode = 'append' | 'queue';
 
@@ -62,8 +71,10 @@ export const description: INodeProperties[] = [
 		description: 'The text of each item, usually an expression that reads it from the item',
 	},
 	avatarField({
-		default: 'mexican_woman',
-		description: 'The avatar character. AvatarTalk currently offers continuous sessions for Mexican Woman; other avatars on request.',
+		options: CONTINUOUS_AVATAR_OPTIONS,
+		default: CONTINUOUS_AVATAR,
+		description:
+			'The avatar character. AvatarTalk currently offers continuous sessions only for Mexican Woman; another avatar works once AvatarTalk has enabled it for your account (ask them), else the session is refused. For an avatar not in this list, use Options > Custom Avatar ID.',
 	}),
 	{
 		displayName: 'Expression',
@@ -73,7 +84,12 @@ export const description: INodeProperties[] = [
 		default: 'neutral',
 		description: 'The facial expression the avatar starts with',
 	},
-	languageField({ description: 'The language of the speech. AvatarTalk currently supports English for continuous sessions.' }),
+	languageField({
+		options: CONTINUOUS_LANGUAGE_OPTIONS,
+		default: CONTINUOUS_LANGUAGE,
+		description:
+			'The language of the speech. AvatarTalk currently supports only English for continuous sessions; another language works only if AvatarTalk has enabled it for your account, else the session is refused.',
+	}),
 	outputBinaryField(),
 	{
 		displayName: 'Options',
@@ -90,6 +106,15 @@ export const description: INodeProperties[] = [
 				default: 1000,
 				description:
 					'How often to tell the server how much video is buffered (buffer_status), as a player playing it in real time would. 0 turns the reports off.',
+			},
+			{
+				displayName: 'Custom Avatar ID',
+				name: 'customAvatarId',
+				type: 'string',
+				default: '',
+				placeholder: 'my_avatar',
+				description:
+					'The ID of an avatar AvatarTalk has enabled for your account that the Avatar list does not have. When set, it is used instead of Avatar.',
 			},
 			{
 				displayName: 'Expressive Mode',
@@ -150,6 +175,23 @@ export const description: INodeProperties[] = [
 	},
 ];
 
+/**
+ * Close 1008 "Invalid parameters" on /ws/continuous: the avatar or language is not enabled for
+ * continuous sessions on this account (the endpoint offers Mexican Woman in English; more on
+ * request). Said in those words, with what to do; other closes as on every AvatarTalk socket.
+ */
+function describeContinuousClose(code: number, reason: string, avatar: string, language: string) {
+	if (code !== 1008 || !/invalid parameters/i.test(reason)) return describeAvatarTalkClose(code, reason);
+	const offered = avatar === CONTINUOUS_AVATAR && language === CONTINUOUS_LANGUAGE;
+	return {
+		message: `${reason.trim()} (close code 1008)`,
+		code: 'INVALID_PARAMETERS',
+		hint: offered
+			? 'AvatarTalk refused the session parameters although Mexican Woman in English is what continuous sessions offer; check the Expression and the options.'
+			: `AvatarTalk has not enabled avatar "${avatar}" in language "${language}" for continuous sessions on your account. The endpoint currently offers Mexican Woman (mexican_woman) in English (en); other avatars are enabled per account on request. Choose Mexican Woman and English, or ask AvatarTalk to enable this avatar for you.`,
+	};
+}
+
 /** One session for all items: see the router's `runOnceForAllItems`. */
 export const runOnceForAllItems = true;
 
@@ -188,11 +230,15 @@ function readTexts(ctx: IExecuteFunctions, mode: InputMode): Texts {
 export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
 	const v = validatorFor(this.getNode(), 0);
 	const mode = v.oneOf<InputMode>('Send Texts As', this.getNodeParameter('inputMode', 0), ['append', 'queue']);
-	const avatar = v.oneOf('Avatar', this.getNodeParameter('avatar', 0), AVATARS);
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	const customAvatar = typeof options.customAvatarId === 'string' ? options.customAvatarId.trim() : '';
+	if (customAvatar && !/^[A-Za-z0-9_-]{1,100}$/.test(customAvatar)) {
+		v.fail('Options > Custom Avatar ID', `"${customAvatar}" is not an avatar ID`, 'letters, digits, "_" and "-", as AvatarTalk gave it to you (e.g. mexican_woman)');
+	}
+	const avatar = customAvatar || v.oneOf('Avatar', this.getNodeParameter('avatar', 0), AVATARS);
 	const expression = v.oneOf('Expression', this.getNodeParameter('expression', 0), EMOTIONS);
 	const language = v.oneOf('Language', this.getNodeParameter('language', 0), LANGUAGES);
 	const binaryProperty = v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', 0)).trim();
-	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	const whole = (field: string, value: unknown, fallback: number) =>
 		v.number(field, value ?? fallback, { min: 0, max: 600_000, integer: true });
 	const targetBufferMs = whole('Target Buffer (Ms)', options.targetBufferMs, 2000);
@@ -228,14 +274,23 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	let nextReportAt = Number.POSITIVE_INFINITY;
 	let playingSince: number | undefined;
 
-	// What "the speech is over" means: every text acknowledged, then ready_to_listen (or the
-	// return to silence) after the last acknowledgement.
+	// What "the speech is over" means, per the document's message sequence: an acknowledgement
+	// (text_queued...) says a text was queued, not spoken; each utterance ends with the return
+	// to silence and ready_to_listen. Separate texts are one utterance each, spoken in turn;
+	// a streamed text is one utterance. The session ends after the last of them, never before:
+	// session_end cuts off whatever is still being spoken or queued.
 	const expectedAcks = mode === 'queue' ? texts.length : texts.length + 1;
+	const expectedUtterances = mode === 'queue' ? texts.length : 1;
 	let acks = 0;
+	let utterancesSpoken = 0;
+	let speechSinceReady = false;
 	// An object, so the closures below and the loop see one value (no stale narrowing).
 	const progress: { phase: 'starting' | 'speaking' | 'ending' | 'done' } = { phase: 'starting' };
 
-	const session = await WsSession.open(this.getNode(), wsOptions(this, target, limits, op.limits.timeoutMs, op.signal, 0));
+	const session = await WsSession.open(this.getNode(), {
+		...wsOptions(this, target, limits, op.limits.timeoutMs, op.signal, 0),
+		describeClose: (code, reason) => describeContinuousClose(code, reason, avatar, language),
+	});
 	const sendTexts = () => {
 		if (options.turnStart === true) session.sendJson({ type: 'turn_start', data: { expression } });
 		if (mode === 'queue') {
@@ -276,8 +331,8 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 			case 'state_change':
 				states.push({ from: data.from ?? null, to: data.to ?? null, timestamp: data.timestamp ?? null, at_ms: at() });
 				if (speechAt === undefined && (data.to === 'dynamic_speech' || data.to === 'pregen_video')) speechAt = at();
+				if (data.to === 'dynamic_speech') speechSinceReady = true;
 				if (data.to === 'terminated' && progress.phase === 'ending') progress.phase = 'done';
-				else if (data.to === 'silence' && progress.phase === 'speaking' && acks >= expectedAcks && speechAt !== undefined) endSession();
 				return;
 			case 'text_queued':
 			case 'text_appended':
@@ -287,7 +342,13 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 				return;
 			case 'ready_to_listen':
 				readyToListen.push({ ...data, at_ms: at() });
-				if (progress.phase === 'speaking' && acks >= expectedAcks) endSession();
+				// Only a ready_to_listen that follows speech closes an utterance (not one after an
+				// end-of-turn segment alone, nor a greeting).
+				if (speechSinceReady) {
+					utterancesSpoken++;
+					speechSinceReady = false;
+				}
+				if (progress.phase === 'speaking' && acks >= expectedAcks && utterancesSpoken >= expectedUtterances) endSession();
 				return;
 			case 'buffer_warning':
 				bufferWarnings.push({ ...data, at_ms: at() });
@@ -360,6 +421,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 		language,
 		input_mode: mode,
 		texts_sent: texts.length,
+		utterances_spoken: utterancesSpoken,
 		characters_sent: characters,
 		time_to_session_ready_ms: readyAt ?? null,
 		time_to_first_chunk_ms: collector.firstChunkAt ? collector.firstChunkAt - startedAt : null,
