@@ -170,3 +170,61 @@ describe('a failing download link is reported as the storage’s error', () => {
 		expect(error.description).toContain('presigned links expire');
 	});
 });
+
+describe('Submit and Wait with many items: a failed download stops the run and says what it left behind', () => {
+	it('12 items, Max Concurrent Jobs 5: names the 4 jobs still running and the 7 items never submitted', async () => {
+		// item 0 finishes first and its download fails; items 1-4 keep processing; 5-11 wait for a slot
+		const prompts = Array.from({ length: 12 }, (_, i) => ({ json: { prompt: i === 0 ? 'first #ms=800' : `item ${i} #stuck` } }));
+		emulator.addFault({
+			service: 'multiTalk',
+			path: /^\/storage\//,
+			fault: {
+				kind: 'status',
+				status: 403,
+				body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+				headers: { 'content-type': 'application/xml' },
+			},
+			times: 1,
+		});
+		const result = await runMultiTalk(emulator, submitParams({ operation: 'submitAndWait', prompt: '={{ $json.prompt }}', maxConcurrentJobs: 5, ...fast }), {
+			items: prompts,
+		});
+		const error = expectApiError(result, '403');
+		expect(result.error?.itemIndex).toBe(0);
+		expect(error.message).toBe('The download link: Access Denied [AccessDenied]');
+
+		// what MultiTalk really holds: 5 jobs submitted, item 0's completed, 4 still processing
+		const submitted = emulator.requests({ service: 'multiTalk', method: 'POST', path: '/api/v1/generate' });
+		expect(submitted).toHaveLength(5);
+		const jobs = [...multiTalkState(emulator).jobs.values()];
+		const byItem = (i: number) => jobs.find((job) => job.request.prompt === (i === 0 ? 'first #ms=800' : `item ${i} #stuck`));
+		expect(byItem(0)?.status).toBe('completed');
+		const running = [1, 2, 3, 4].map((i) => byItem(i)!);
+		for (const job of running) expect(job.status).toBe('processing');
+
+		const description = String(error.description);
+		expect(description).toContain(`Job ${byItem(0)!.job_id} is completed`);
+		expect(description).toContain(
+			`Still running at MultiTalk (not cancelled): jobs ${running.map((job, k) => `${job.job_id} (item ${k + 1})`).join(', ')}.`,
+		);
+		expect(description).toContain('Wait for Job or stop them with Cancel Job');
+		expect(description).toContain('Never submitted: items 5–11 (7 of 12).');
+		expect(error.context.leftRunning).toEqual(running.map((job, k) => ({ job_id: job.job_id, item: k + 1 })));
+		expect(error.context.notSubmitted).toEqual([5, 6, 7, 8, 9, 10, 11]);
+		// the run stopped: nothing was cancelled at MultiTalk, nothing more submitted
+		expect(emulator.requests({ service: 'multiTalk', method: 'DELETE' })).toHaveLength(0);
+	});
+
+	it('with Continue On Fail the failed download is an error item and every other item completes', async () => {
+		emulator.addFault({ service: 'multiTalk', path: /^\/storage\//, fault: { kind: 'status', status: 403, body: '<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' }, times: 1 });
+		const result = await runMultiTalk(emulator, submitParams({ operation: 'submitAndWait', maxConcurrentJobs: 2, ...fast }), {
+			items: Array.from({ length: 3 }, () => ({ json: {} })),
+			onError: 'continueRegularOutput',
+		});
+		expect(result.status).toBe('success');
+		const out = result.items(NODE);
+		expect(out.filter((item) => item.json.error === 'The download link: Access Denied [AccessDenied]')).toHaveLength(1);
+		expect(out.filter((item) => item.binary?.data)).toHaveLength(2);
+		expect(String(out.find((item) => item.json.error)?.json.description)).not.toContain('Never submitted');
+	});
+});

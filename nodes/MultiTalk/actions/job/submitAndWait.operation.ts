@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { OperationContext, OperationResult } from '../../../shared/router';
+import { batchLedgerFor } from '../../helpers/batchLedger';
 import { buildGenerateBody } from '../../helpers/submitBody';
 import type { InputValidator } from '../../../shared/validation';
 import type { WaitSettings } from '../common';
@@ -25,6 +26,18 @@ export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValida
 
 export async function execute(this: IExecuteFunctions, op: OperationContext<{ body: IDataObject; wait: WaitSettings }>): Promise<OperationResult> {
 	const { body, wait } = op.input;
-	const submitted: IDataObject = await submitJob(op, body);
-	return await finishWaiting(this, op, String(submitted.job_id), wait, true);
+	// Each item's progress is recorded, so that an error which stops the run can say which jobs
+	// it leaves running at MultiTalk and which items were never submitted.
+	const batch = batchLedgerFor(this, op);
+	try {
+		batch.submitting(this, op.itemIndex);
+		const submitted: IDataObject = await submitJob(op, body);
+		const jobId = String(submitted.job_id);
+		batch.submitted(op.itemIndex, jobId);
+		const result = await finishWaiting(this, op, jobId, wait, true, (status) => batch.ended(op.itemIndex, jobId, status));
+		batch.done(op.itemIndex, jobId);
+		return result;
+	} catch (error) {
+		throw batch.stoppingError(this, error, op.itemIndex);
+	}
 }

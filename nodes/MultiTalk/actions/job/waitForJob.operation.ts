@@ -22,6 +22,8 @@ export async function finishWaiting(
 	jobId: string,
 	wait: WaitSettings,
 	justSubmitted: boolean,
+	/** Told when the job has ended, before any download. */
+	onEnded?: (status: string) => void,
 ): Promise<INodeExecutionData> {
 	const job = await watchJob(ctx, op, jobId, {
 		timeoutMs: wait.timeoutMs,
@@ -29,6 +31,7 @@ export async function finishWaiting(
 		firstCheckAfterMs: justSubmitted ? wait.intervalMs : 0,
 	});
 	const status = String(job.status);
+	onEnded?.(status);
 	if (status !== 'completed') {
 		if (wait.onJobFailure === 'output') return { json: job };
 		const reason = typeof job.error === 'string' && job.error ? job.error : 'no reason given';
