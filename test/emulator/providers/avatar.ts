@@ -26,6 +26,7 @@ import type { EmuRequest, EmuResponse, WsConnection } from '../types';
  * - avaTarGreeting (true): on connect, the `status` greeting and the first frame (below);
  *   false: a server that says nothing until it is spoken to.
  * - avaTarGreetingDelayMs (0): pause between the upgrade and the greeting.
+ * - avaTarWsFirstMessageLagMs (0): the first client message is read this late (see below).
  * Authentication is optional, as documented: enforced only when emulator.keys.avaTar is set.
  */
 
@@ -525,13 +526,16 @@ export function register(emulator: Emulator): void {
 		// Both go out before the server reads anything the client sends (messages that arrive
 		// during avaTarGreetingDelayMs wait, as in a server that greets before its read loop).
 		let held: Array<[Buffer, boolean]> | undefined;
+		const release = () => {
+			const waiting = held ?? [];
+			held = undefined;
+			for (const [data, isBinary] of waiting) handle(data, isBinary);
+		};
 		if (setting('avaTarGreeting', true)) {
 			const greet = () => {
 				send({ type: 'status', status: session.state, message: 'Connected to avatar stream' });
 				send({ type: 'frame', data: fixture('frame.jpg').toString('base64'), frame_id: ++state.frameCounter, timestamp: Date.now() / 1000 });
-				const waiting = held ?? [];
-				held = undefined;
-				for (const [data, isBinary] of waiting) handle(data, isBinary);
+				release();
 			};
 			const delay = setting('avaTarGreetingDelayMs', 0);
 			if (delay > 0) {
@@ -541,9 +545,18 @@ export function register(emulator: Emulator): void {
 		}
 		const received: number[] = [];
 
+		// avaTarWsFirstMessageLagMs: the first message reaches the server late (network jitter, a
+		// busy server) and the ones behind it queue up, so the server counts them closer together
+		// than they were sent.
+		let first = true;
 		socket.on('message', (data: Buffer, isBinary: boolean) => {
+			const lag = first ? setting('avaTarWsFirstMessageLagMs', 0) : 0;
+			first = false;
 			if (held) held.push([data, isBinary]);
-			else handle(data, isBinary);
+			else if (lag > 0) {
+				held = [[data, isBinary]];
+				later(lag, release);
+			} else handle(data, isBinary);
 		});
 
 		function handle(data: Buffer, isBinary: boolean): void {

@@ -211,6 +211,18 @@ describe('AvaTar · Realtime → Send Audio', () => {
 		expect(wsLog().some((e) => e.type === 'rate_limited')).toBe(false);
 	});
 
+	it('keeps a margin under the rate limit: the server counts arrivals, which a late first message bunches together', async () => {
+		emulator.settings.avaTarWsMessagesPerSecond = 5;
+		// the first append reaches the server 60 ms late; the next four queue behind it
+		emulator.settings.avaTarWsFirstMessageLagMs = 60;
+		const sessionId = await newSession(emulator);
+		const result = await runAvaTar(emulator, sendAudio(sessionId, { options: { chunkKb: 8, messagesPerSecond: 5 } }), {
+			items: [binaryItem('speech-16k-mono.wav', 'audio/wav')],
+		});
+		expect(result.error).toBeUndefined();
+		expect(wsLog().map((e) => e.type)).toEqual([...Array(6).fill('audio_buffer_append'), 'audio_buffer_commit']);
+	});
+
 	describe('validation before connecting', () => {
 		let sessionId: string;
 		beforeAll(async () => {
