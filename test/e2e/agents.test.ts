@@ -150,6 +150,9 @@ const failing = agentWorkflow('ex-agents-tool-error', 'How is my MultiTalk job 0
 		},
 	},
 ]);
+/** The same agent, its tool node set to stop the workflow on error. */
+const stopping = agentWorkflow('ex-agents-tool-error-stops', 'Stop if my MultiTalk job 00000000-0000-4000-8000-00000000dead is unknown', failing.workflow.nodes.filter((node) => node.name === 'Check Job').map((node) => ({ name: node.name, nodeType: 'multiTalk', parameters: node.parameters })));
+stopping.workflow.nodes.find((node) => node.name === 'Check Job')!.onError = 'stopWorkflow';
 const everything = agentWorkflow(
 	'ex-agents-catalog',
 	'Which tools do you have?',
@@ -161,7 +164,7 @@ let outputRoot: string;
 
 beforeAll(async () => {
 	outputRoot = mkdtempSync(path.join(tmpdir(), 'ta-agents-'));
-	session = await ExamplesSession.open({ examples: [everything, failing], outputRoot });
+	session = await ExamplesSession.open({ examples: [everything, failing, stopping], outputRoot });
 });
 
 afterAll(async () => {
@@ -210,7 +213,7 @@ it('gives the model the error of a failed tool call, with what to change, and th
 	const jobId = '00000000-0000-4000-8000-00000000dead';
 	const errorScript: ModelScript = {
 		name: 'tool-error',
-		matches: (c) => c.prompt.includes(jobId),
+		matches: (c) => c.prompt.startsWith('How is my MultiTalk job'),
 		next(c) {
 			const check = toolFor(c, /get a job in multitalk/i);
 			const done = c.calls.find((call) => call.name === check.name);
@@ -238,4 +241,21 @@ it('gives the model the error of a failed tool call, with what to change, and th
 	]);
 	expect(toolMessage!.content).not.toContain(session.emulator.keys.multiTalk);
 	expect(run.json('AI Agent')[0].output).toContain(String(result[0].error));
+});
+
+it('stops the run on a failed tool call when the tool node is set to Stop Workflow on error', async () => {
+	const stopScript: ModelScript = {
+		name: 'tool-error-stops',
+		matches: (c) => c.prompt.startsWith('Stop if my MultiTalk job'),
+		next(c) {
+			const check = toolFor(c, /get a job in multitalk/i);
+			if (!c.calls.length) return { toolCalls: [{ name: check.name, args: { job_id: '00000000-0000-4000-8000-00000000dead' } }] };
+			return { content: 'The model went on, which it must not.' };
+		},
+	};
+	openAiState(session.emulator).scripts.unshift(stopScript);
+	const run = await session.run(stopping);
+	expect(run.status).toBe('error');
+	expect(run.error).toMatch(/^Check Job: MultiTalk: .+/);
+	expect(openAiState(session.emulator).completions.filter((record) => record.script === 'tool-error-stops')).toHaveLength(1);
 });

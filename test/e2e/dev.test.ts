@@ -72,6 +72,7 @@ it('starts the editor with the package, the emulator credentials and every examp
 		{ id: 'cred-livetalking', name: 'LiveTalking account', type: 'liveTalkingApi' },
 		{ id: 'cred-multitalk', name: 'MultiTalk account', type: 'multiTalkApi' },
 		{ id: 'cred-musetalk', name: 'MuseTalk account', type: 'museTalkApi' },
+		{ id: 'cred-openai', name: 'OpenAI account (emulator)', type: 'openAiApi' },
 	]);
 
 	const workflows = (await get('/rest/workflows')) as Array<{ id: string; name: string; activeVersionId: string | null }>;
@@ -94,6 +95,9 @@ it('starts the editor with the package, the emulator credentials and every examp
 	// the emulator answers, with the keys the credentials hold
 	const health = await fetch(`${dev.emulator.urls.multiTalk}/health`, { headers: { authorization: `Bearer ${dev.emulator.keys.multiTalk}` } });
 	expect(health.status).toBe(200);
+	// and so does its chat model, for the AI Agent examples (the model list the editor loads)
+	const models = await fetch(`${dev.emulator.urls.openAi}/models`, { headers: { authorization: `Bearer ${dev.emulator.keys.openAi}` } });
+	expect(models.status).toBe(200);
 });
 
 it('restarts on the same home without duplicates, keeping the login; stop() leaves nothing running', async () => {
@@ -102,7 +106,7 @@ it('restarts on the same home without duplicates, keeping the login; stop() leav
 	dev = await startDev({ port, emulatorPortBase: 0, homeDir });
 	expect(dev.createdLogin).toBe(false);
 	const get = await logIn(`http://127.0.0.1:${port}`);
-	expect(((await get('/rest/credentials')) as unknown[]).length).toBe(6);
+	expect(((await get('/rest/credentials')) as unknown[]).length).toBe(7);
 	expect(((await get('/rest/workflows')) as unknown[]).length).toBe(examples.length);
 
 	const { pid } = dev.n8n;
