@@ -1,6 +1,6 @@
 /**
  * `npm run dev`: n8n's editor at http://localhost:5678 with this package loaded (built first),
- * the emulator running on its fixed ports (18600-18607, as `npm run emulator`), the six
+ * the emulator running on its fixed ports (18600-18608, as `npm run emulator`), the seven
  * credentials created for it (fixed ids: the examples use them) and every example imported,
  * the trigger examples published. Runs until Ctrl+C, then stops everything it started.
  *

@@ -3,7 +3,7 @@
  * emulator credentials (fixed ids) and every example are there, the trigger example is
  * published, the examples point at the emulator actually running; a restart on the same home
  * keeps the login and does not duplicate anything; stop() leaves no process or port behind.
- * Ports are free ones here (the real command uses 5678 and 18600-18607).
+ * Ports are free ones here (the real command uses 5678 and 18600-18608).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,7 +3,7 @@
  * end-to-end suite (test/e2e/examples.test.ts) and `npm run demo` (test/e2e/demo.ts).
  *
  * Every examples/*.json is picked up, imported as it is (only the fixed `npm run emulator`
- * origins, 127.0.0.1:18600-18607, are pointed at the emulator actually running) and run the way
+ * origins, 127.0.0.1:18600-18608, are pointed at the emulator actually running) and run the way
  * its first node asks:
  * - `execute`: a Manual Trigger workflow, run with `n8n execute`.
  * - `resume`:  a Manual Trigger workflow that sleeps in a Wait node until a webhook calls
