@@ -74,7 +74,7 @@ export interface Operation<Input = unknown> {
 	 * Reads and validates one item's parameters into a typed input. No requests here: throw a
 	 * NodeOperationError (the validator does) naming the field and what is allowed.
 	 */
-	parse?(this: IExecuteFunctions, itemIndex: number, v: InputValidator): Input | Promise<Input>;
+	parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): Input | Promise<Input>;
 	execute(this: IExecuteFunctions, op: OperationContext<Input>): Promise<OperationResult>;
 	/** How many items may run at once (read from the node's parameters). Default 1. */
 	concurrency?(this: IExecuteFunctions): number;
@@ -159,7 +159,7 @@ export async function route(this: IExecuteFunctions, operations: OperationMap): 
 	const parsed: Array<{ ok: true; input: unknown; limits: RequestLimits } | { ok: false; error: unknown }> = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const input: unknown = await operation.parse?.call(this, itemIndex, new InputValidator(this.getNode(), itemIndex));
+			const input: unknown = await operation.parse.call(this, itemIndex, new InputValidator(this.getNode(), itemIndex));
 			parsed.push({ ok: true, input, limits: readRequestLimits(this, itemIndex) });
 		} catch (error) {
 			if (!continueOnFail) throw wrap(this, error, itemIndex);

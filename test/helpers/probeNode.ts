@@ -1,12 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { downloadToBinary } from '../../nodes/shared/binary';
 import type { ApiRequest } from '../../nodes/shared/http';
-import { apiRequest } from '../../nodes/shared/http';
 import { parseMultiTalkError } from '../../nodes/shared/errors';
 import type { Provider } from '../../nodes/shared/provider';
 import { normaliseBaseUrl } from '../../nodes/shared/provider';
+import type { OperationContext } from '../../nodes/shared/router';
 import { route } from '../../nodes/shared/router';
 
 /** A provider on the MultiTalk credential (Bearer key + base URL) for transport tests. */
@@ -53,15 +52,17 @@ export class ProbeNode implements INodeType {
 					concurrency(this: IExecuteFunctions) {
 						return this.getNodeParameter('concurrency', 0) as number;
 					},
-					async execute(this: IExecuteFunctions, op) {
-						const raw = this.getNodeParameter('spec', op.itemIndex) as string | IDataObject;
-						const spec = (typeof raw === 'string' ? JSON.parse(raw) : raw) as ProbeSpec;
-						const request = { ...spec, itemIndex: op.itemIndex, signal: op.signal, limits: { ...op.limits, ...spec.limits } };
+					parse(this: IExecuteFunctions, itemIndex: number) {
+						const raw = this.getNodeParameter('spec', itemIndex) as string | IDataObject;
+						return (typeof raw === 'string' ? JSON.parse(raw) : raw) as ProbeSpec;
+					},
+					async execute(this: IExecuteFunctions, op: OperationContext<ProbeSpec>) {
+						const spec = op.input;
 						if (spec.download) {
-							const { binary, bytes } = await downloadToBinary(this, probeProvider, request, spec.download);
+							const { binary, bytes } = await op.download(probeProvider, spec, spec.download);
 							return { json: { bytes: bytes ?? null }, binary: { data: binary } };
 						}
-						const response = await apiRequest<IDataObject>(this, probeProvider, request);
+						const response = await op.request<IDataObject>(probeProvider, spec);
 						return { json: { statusCode: response.statusCode, body: response.body } };
 					},
 				},

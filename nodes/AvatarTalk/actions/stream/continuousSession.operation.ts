@@ -1,8 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { withBinary } from '../../../shared/binary';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import type { WsMessage } from '../../../shared/websocket';
 import { WsSession } from '../../../shared/websocket';
 import {
@@ -195,50 +196,18 @@ function describeContinuousClose(code: number, reason: string, avatar: string, l
 /** One session for all items: see the router's `runOnceForAllItems`. */
 export const runOnceForAllItems = true;
 
-interface Texts {
-	texts: string[];
-	characters: number;
-}
-
-function readTexts(ctx: IExecuteFunctions, mode: InputMode): Texts {
-	const count = ctx.getInputData().length;
-	const texts: string[] = [];
-	for (let i = 0; i < count; i++) {
-		const v = validatorFor(ctx.getNode(), i);
-		const raw = ctx.getNodeParameter('text', i);
-		if (mode === 'queue') {
-			texts.push(v.text('Text', raw));
-		} else {
-			// Streamed chunks are sent exactly as they are (spaces included); empty ones are skipped.
-			if (raw === undefined || raw === null || typeof raw === 'object') v.text('Text', raw);
-			const chunk = String(raw);
-			if (chunk !== '') texts.push(chunk);
-		}
-	}
-	if (texts.length === 0 || texts.join('').trim() === '') {
-		validatorFor(ctx.getNode(), 0).fail('Text', 'is empty in every input item', 'text in at least one item');
-	}
-	return { texts, characters: texts.reduce((n, t) => n + t.length, 0) };
-}
-
-/**
- * WebSocket /ws/continuous, the whole protocol: session_start (first), then after
- * session_ready optionally turn_start, the texts (text_input each, or text_append each then
- * text_stream_done), buffer_status reports while video arrives, and session_end once the
- * speech is over. The fMP4 frames become one MP4; the protocol's events become the JSON.
- */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const v = validatorFor(this.getNode(), 0);
-	const mode = v.oneOf<InputMode>('Send Texts As', this.getNodeParameter('inputMode', 0), ['append', 'queue']);
-	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+/** Reads one item: the session settings and its text. Every item is read before connecting. */
+export function parse(this: IExecuteFunctions, i: number, v: InputValidator) {
+	const mode = v.oneOf<InputMode>('Send Texts As', this.getNodeParameter('inputMode', i), ['append', 'queue']);
+	const options = this.getNodeParameter('options', i, {}) as IDataObject;
 	const customAvatar = typeof options.customAvatarId === 'string' ? options.customAvatarId.trim() : '';
 	if (customAvatar && !/^[A-Za-z0-9_-]{1,100}$/.test(customAvatar)) {
 		v.fail('Options > Custom Avatar ID', `"${customAvatar}" is not an avatar ID`, 'letters, digits, "_" and "-", as AvatarTalk gave it to you (e.g. mexican_woman)');
 	}
-	const avatar = customAvatar || v.oneOf('Avatar', this.getNodeParameter('avatar', 0), AVATARS);
-	const expression = v.oneOf('Expression', this.getNodeParameter('expression', 0), EMOTIONS);
-	const language = v.oneOf('Language', this.getNodeParameter('language', 0), LANGUAGES);
-	const binaryProperty = v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', 0)).trim();
+	const avatar = customAvatar || v.oneOf('Avatar', this.getNodeParameter('avatar', i), AVATARS);
+	const expression = v.oneOf('Expression', this.getNodeParameter('expression', i), EMOTIONS);
+	const language = v.oneOf('Language', this.getNodeParameter('language', i), LANGUAGES);
+	const binaryProperty = v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', i)).trim();
 	const whole = (field: string, value: unknown, fallback: number) =>
 		v.number(field, value ?? fallback, { min: 0, max: 600_000, integer: true });
 	const targetBufferMs = whole('Target Buffer (Ms)', options.targetBufferMs, 2000);
@@ -254,7 +223,37 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const reportEveryMs = whole('Buffer Report Interval (Ms)', options.bufferReportIntervalMs, 1000);
 	const speechMode = v.oneOf('Speech Mode', options.speechMode ?? 'full', ['full', 'dynamic_only']);
 	const limits = readSessionLimits(v, options, { maxVideoSizeMb: 100, idleTimeoutSeconds: 30, sessionTimeoutSeconds: 300 });
-	const { texts, characters } = readTexts(this, mode);
+	const raw = this.getNodeParameter('text', i);
+	let text: string | undefined;
+	if (mode === 'queue') {
+		text = v.text('Text', raw);
+	} else {
+		// Streamed chunks are sent exactly as they are (spaces included); empty ones are skipped.
+		if (raw === undefined || raw === null || typeof raw === 'object') v.text('Text', raw);
+		text = String(raw) === '' ? undefined : String(raw);
+	}
+	const settings = { mode, avatar, expression, language, binaryProperty, options, targetBufferMs, minBufferMs, maxBufferMs, reportEveryMs, speechMode, limits };
+	return { settings, text };
+}
+
+/**
+ * WebSocket /ws/continuous, the whole protocol: session_start (first), then after
+ * session_ready optionally turn_start, the texts (text_input each, or text_append each then
+ * text_stream_done), buffer_status reports while video arrives, and session_end once the
+ * speech is over. The fMP4 frames become one MP4; the protocol's events become the JSON.
+ * The session's settings are the first item's; every item gives its text.
+ */
+export async function execute(this: IExecuteFunctions, op: OperationContext<Array<ReturnType<typeof parse>>>): Promise<OperationResult> {
+	const { mode, avatar, expression, language, binaryProperty, options, targetBufferMs, minBufferMs, maxBufferMs, reportEveryMs, speechMode, limits } =
+		op.input[0].settings;
+	const texts = op.input.flatMap((item) => (item.text === undefined ? [] : [item.text]));
+	if (texts.length === 0 || texts.join('').trim() === '') {
+		throw new NodeOperationError(this.getNode(), 'Text: is empty in every input item', {
+			itemIndex: 0,
+			description: 'Allowed: text in at least one item',
+		});
+	}
+	const characters = texts.reduce((n, t) => n + t.length, 0);
 
 	const target = await avatarTalkWebSocket(this, 0, '/ws/continuous', { avatar, expression, language });
 	const collector = new VideoCollector(this, limits.maxVideoBytes, 0);

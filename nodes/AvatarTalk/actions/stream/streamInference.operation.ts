@@ -4,7 +4,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { inputBinaryChunks, requireInputBinary, withBinary } from '../../../shared/binary';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { validatorFor } from '../../../shared/validation';
+import type { InputValidator } from '../../../shared/validation';
 import { WsSession } from '../../../shared/websocket';
 import { AVATARS, EMOTIONS_WITH_EXPRESSIVE, LANGUAGES } from '../../constants';
 import { avatarTalkWebSocket, videoFileName } from '../../transport';
@@ -153,9 +153,7 @@ export const description: INodeProperties[] = [
  * WebSocket /ws/infer: send text (one JSON message) or audio (binary chunks, then an empty
  * binary message to mark its end), and collect what comes back until the server closes.
  */
-export async function execute(this: IExecuteFunctions, op: OperationContext): Promise<OperationResult> {
-	const i = op.itemIndex;
-	const v = validatorFor(this.getNode(), i);
+export function parse(this: IExecuteFunctions, i: number, v: InputValidator) {
 	const inputType = v.oneOf<InputType>('Input', this.getNodeParameter('inputType', i), ['text', 'audio']);
 	const outputType = v.oneOf<OutputType>('Output', this.getNodeParameter('outputType', i), ['file', 'livekit', 'rtmp']);
 	const avatar = v.oneOf('Avatar', this.getNodeParameter('avatar', i), AVATARS);
@@ -191,7 +189,13 @@ export async function execute(this: IExecuteFunctions, op: OperationContext): Pr
 	const binaryProperty =
 		outputType === 'file' ? v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', i)).trim() : '';
 	const limits = readSessionLimits(v, options, { maxVideoSizeMb: 200, idleTimeoutSeconds: 30, sessionTimeoutSeconds: 600 });
+	return { inputType, outputType, avatar, emotion, language, options, text, audioProperty, chunkBytes, query, streamId, binaryProperty, limits };
+}
 
+export async function execute(this: IExecuteFunctions, op: OperationContext<ReturnType<typeof parse>>): Promise<OperationResult> {
+	const i = op.itemIndex;
+	const { inputType, outputType, avatar, emotion, language, options, text, audioProperty, chunkBytes, query, streamId, binaryProperty, limits } =
+		op.input;
 	const target = await avatarTalkWebSocket(this, i, '/ws/infer', query);
 	const collector = new VideoCollector(this, limits.maxVideoBytes, i);
 	const messages: IDataObject[] = [];
