@@ -16,6 +16,7 @@ import { ExamplesSession, READ_WRITE_FILE, loadExamples, mediaKindOf, mediaProbl
 import type { ExampleExpectation } from './examples-config';
 import { EXPECTATIONS } from './examples-config';
 import { readBinary } from './n8nRunner';
+import { notApplicable } from '../matrix/matrix';
 
 // jest ignores per-project timeouts: set it here (start-up ~20 s, each run ~4-15 s)
 // The first run on a machine provisions n8n (~8 min, synchronously) inside beforeAll.
@@ -133,6 +134,14 @@ describe.each(examples.map((example) => [`${example.slug} (${example.kind})`, ex
 		const run = await session.run(example);
 		const { slug } = example;
 		if (run.notes.length) console.warn(`${slug}: recovered on the way:\n${run.notes.join('\n')}`);
+		// On a matrix entry where the README documents it as unsupported (test/matrix/matrix.ts):
+		// it must fail with the documented message, before opening any WebSocket.
+		const unsupported = notApplicable(example.workflow, Number(session.home.install.nodeVersion.split('.')[0]));
+		if (unsupported) {
+			expect({ slug, status: run.status, error: run.error }).toEqual({ slug, status: 'error', error: expect.stringContaining(unsupported.message) });
+			expect(session.emulator.requests().filter((request) => request.websocket)).toEqual([]);
+			return;
+		}
 		expect({ slug, status: run.status, error: run.error }).toEqual({ slug, status: 'success', error: undefined });
 
 		// every node ran (the examples are straight lines), sticky notes aside

@@ -32,7 +32,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,7 @@ export const REPO_ROOT = findRepoRoot();
 const PACKAGE_JSON = require(path.join(REPO_ROOT, 'package.json')) as {
 	name: string;
 	version: string;
+	config: { n8nVersion: string };
 	n8n: { nodes: string[]; credentials: string[] };
 };
 export const PACKAGE_NAME = PACKAGE_JSON.name;
@@ -73,8 +74,45 @@ export const PACKAGE_NAME = PACKAGE_JSON.name;
 export interface N8nInstall {
 	/** Path of n8n's `bin/n8n` script. */
 	n8nBin: string;
-	/** Directory holding the Node 24 `node` binary n8n runs on. */
+	/** Directory holding the `node` binary n8n runs on. */
 	nodeBinDir: string;
+	/** The n8n version installed, e.g. `2.41.1`. */
+	n8nVersion: string;
+	/** The Node.js version n8n runs on, e.g. `24.21.0`. */
+	nodeVersion: string;
+}
+
+/**
+ * Which n8n and Node.js the end-to-end tests run on: the pinned n8n (package.json
+ * `config.n8nVersion`) on Node >= 22.16, unless the compatibility matrix (test/matrix/run.js)
+ * names another in TALKING_AVATARS_N8N_VERSION / TALKING_AVATARS_NODE_MAJOR. A matrix entry
+ * installs a copy of the package rather than a link to this repository, so the package
+ * resolves `n8n-workflow` as in a user's install: n8n's own copy, not this repository's.
+ */
+export interface N8nTarget {
+	n8nVersion: string;
+	/** Node major, or undefined for the default (scripts/node-runtime.sh without argument). */
+	nodeMajor?: number;
+	/** N8N_DEFAULT_BINARY_DATA_MODE, or undefined for n8n's default (`default` = memory on 1.x). */
+	binaryDataMode?: string;
+	/** Set by the compatibility matrix. */
+	matrix: boolean;
+}
+
+export function n8nTarget(env: NodeJS.ProcessEnv = process.env): N8nTarget {
+	const version = env.TALKING_AVATARS_N8N_VERSION?.trim();
+	const major = env.TALKING_AVATARS_NODE_MAJOR?.trim();
+	return {
+		n8nVersion: version || PACKAGE_JSON.config.n8nVersion,
+		nodeMajor: major ? Number(major) : undefined,
+		binaryDataMode: env.TALKING_AVATARS_BINARY_DATA_MODE?.trim() || undefined,
+		matrix: Boolean(version || major),
+	};
+}
+
+/** `1` for n8n 1.x: its CLI and defaults differ (no `publish:workflow`, binary data in memory). */
+export function n8nMajor(installation: N8nInstall): number {
+	return Number(installation.n8nVersion.split('.')[0]);
 }
 
 export interface CredentialFixture {
@@ -112,17 +150,23 @@ export interface N8nHome {
 
 let install: N8nInstall | undefined;
 
-/** The cached n8n (installed on first use, ~8 min) and the Node 24 it needs. */
+/** The cached n8n (installed on first use, ~8 min) and the Node it runs on (see `n8nTarget`). */
 export function provisionN8n(): N8nInstall {
 	if (install) return install;
-	const run = (script: string) =>
-		execFileSync('bash', [path.join(REPO_ROOT, 'scripts', script)], {
+	const target = n8nTarget();
+	const major = target.nodeMajor ? [String(target.nodeMajor)] : [];
+	const run = (script: string, args: string[] = []) =>
+		execFileSync('bash', [path.join(REPO_ROOT, 'scripts', script), ...args], {
 			cwd: REPO_ROOT,
 			encoding: 'utf8',
+			env: { ...process.env, N8N_VERSION: target.n8nVersion, N8N_NODE_MAJOR: major[0] ?? '' },
 			stdio: ['ignore', 'pipe', 'inherit'],
-			timeout: 30 * 60_000,
+			timeout: 60 * 60_000,
 		}).trim();
-	install = { nodeBinDir: run('node-runtime.sh'), n8nBin: run('provision-n8n.sh') };
+	const nodeBinDir = run('node-runtime.sh', major);
+	const n8nBin = run('provision-n8n.sh');
+	const nodeVersion = execFileSync(path.join(nodeBinDir, 'node'), ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
+	install = { nodeBinDir, n8nBin, n8nVersion: target.n8nVersion, nodeVersion };
 	return install;
 }
 
@@ -165,6 +209,7 @@ export function ensureBuilt(): void {
  * jest sets it to `test`, which silences n8n's logger (and so `execute --rawOutput`).
  */
 function baseEnv(installation: N8nInstall, userFolder: string): NodeJS.ProcessEnv {
+	const target = n8nTarget();
 	const env: NodeJS.ProcessEnv = {};
 	for (const [key, value] of Object.entries(process.env)) {
 		if (!/^(N8N_|DB_|EXECUTIONS_|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_OPTIONS$|NODE_ENV$|JEST_)/.test(key)) {
@@ -182,6 +227,7 @@ function baseEnv(installation: N8nInstall, userFolder: string): NodeJS.ProcessEn
 		N8N_LOG_LEVEL: 'info', // `execute --rawOutput` prints nothing below info
 		N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '5',
 		N8N_SECURE_COOKIE: 'false',
+		...(target.binaryDataMode ? { N8N_DEFAULT_BINARY_DATA_MODE: target.binaryDataMode } : {}),
 	};
 }
 
@@ -205,8 +251,16 @@ export async function createN8nHome(
 	const nodesDir = path.join(dir, '.n8n', 'nodes');
 	mkdirSync(path.join(nodesDir, 'node_modules'), { recursive: true });
 	const link = path.join(nodesDir, 'node_modules', PACKAGE_NAME);
-	rmSync(link, { force: true });
-	symlinkSync(options.packageDir ?? REPO_ROOT, link, 'dir');
+	rmSync(link, { force: true, recursive: true });
+	if (n8nTarget().matrix && !options.packageDir) {
+		// a copy (package.json + dist/), as a user's install has it: `n8n-workflow` then resolves
+		// to n8n's own copy (n8n adds its module paths to NODE_PATH), not to this repository's
+		mkdirSync(link, { recursive: true });
+		cpSync(path.join(REPO_ROOT, 'package.json'), path.join(link, 'package.json'));
+		cpSync(path.join(REPO_ROOT, 'dist'), path.join(link, 'dist'), { recursive: true });
+	} else {
+		symlinkSync(options.packageDir ?? REPO_ROOT, link, 'dir');
+	}
 	writeFileSync(
 		path.join(nodesDir, 'package.json'),
 		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: PACKAGE_JSON.version } }, null, 2),
@@ -519,7 +573,11 @@ export async function startN8n(
 		onOutput?: (chunk: string) => void;
 	} = {},
 ): Promise<RunningN8n> {
-	for (const id of options.publish ?? []) await runChecked(home, ['publish:workflow', `--id=${id}`]);
+	for (const id of options.publish ?? []) {
+		// n8n 1.x has no publish:workflow; its update:workflow --active is what 2.x deprecated
+		const args = n8nMajor(home.install) < 2 ? ['update:workflow', `--id=${id}`, '--active=true'] : ['publish:workflow', `--id=${id}`];
+		await runChecked(home, args);
+	}
 
 	const port = options.port ?? (await freePort());
 	const host = options.host ?? '127.0.0.1';
