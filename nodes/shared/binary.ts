@@ -3,7 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { ApiRequest, RequestContext } from './http';
 import { apiRequest } from './http';
-import { providerApiError } from './errors';
+import { cancelledError, providerApiError } from './errors';
 import type { Provider } from './provider';
 
 export interface DownloadTarget {
@@ -90,7 +90,7 @@ export async function downloadToBinary(
 			response.body.destroy?.();
 			const signal = request.signal;
 			if (signal?.aborted) {
-				throw new NodeOperationError(ctx.getNode(), 'The execution was cancelled', { itemIndex: request.itemIndex });
+				throw cancelledError(ctx.getNode(), request.itemIndex);
 			}
 			if (!idempotent || attempt >= maxAttempts) {
 				throw providerApiError(ctx.getNode(), {

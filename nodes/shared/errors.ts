@@ -1,6 +1,11 @@
 import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+/** The one error every wait, request and socket ends with when the execution is stopped. */
+export function cancelledError(node: INode, itemIndex?: number): NodeOperationError {
+	return new NodeOperationError(node, 'The execution was cancelled', { itemIndex });
+}
+
 /** What a provider said went wrong, read from its own error body. */
 export interface ProviderFailure {
 	message: string;

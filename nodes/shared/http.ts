@@ -12,7 +12,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { abortableSleep } from './compat';
 import type { ProviderFailure } from './errors';
-import { providerApiError } from './errors';
+import { cancelledError, providerApiError } from './errors';
 import type { Provider } from './provider';
 import { normaliseBaseUrl } from './provider';
 import {
@@ -152,7 +152,7 @@ export function executionSignal(ctx: RequestContext): AbortSignal | undefined {
 
 function throwIfCancelled(ctx: RequestContext, signal: AbortSignal | undefined, itemIndex?: number) {
 	if (signal?.aborted) {
-		throw new NodeOperationError(ctx.getNode(), 'The execution was cancelled', { itemIndex });
+		throw cancelledError(ctx.getNode(), itemIndex);
 	}
 }
 
@@ -346,7 +346,7 @@ async function sendOnce<T>(
 				? await ctx.helpers.httpRequestWithAuthentication.call(ctx, provider.credentialType, options)
 				: await ctx.helpers.httpRequest(options)) as IN8nHttpFullResponse;
 		} catch (error) {
-			if (signal?.aborted) throw new NodeOperationError(node, 'The execution was cancelled', { itemIndex });
+			if (signal?.aborted) throw cancelledError(node, itemIndex);
 			const err = error as { code?: string; message?: string; cause?: { code?: string } };
 			const code = err.code ?? err.cause?.code;
 			const message = String(err.message ?? error);

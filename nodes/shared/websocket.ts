@@ -1,8 +1,8 @@
 import type { INode } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeApiError, sleep } from 'n8n-workflow';
 
 import { webSocketMissing } from './compat';
-import { providerApiError } from './errors';
+import { cancelledError, providerApiError } from './errors';
 
 export type WsMessage = { kind: 'text'; text: string } | { kind: 'binary'; data: Buffer };
 
@@ -80,7 +80,7 @@ export class WsSession {
 	}
 
 	private readonly onAbort = () => {
-		this.finish(new NodeOperationError(this.node, 'The execution was cancelled', { itemIndex: this.options.itemIndex }));
+		this.finish(cancelledError(this.node, this.options.itemIndex));
 		try {
 			this.socket.close(1000, 'cancelled');
 		} catch {
@@ -90,7 +90,7 @@ export class WsSession {
 
 	static async open(node: INode, options: WsSessionOptions): Promise<WsSession> {
 		if (options.signal?.aborted) {
-			throw new NodeOperationError(node, 'The execution was cancelled', { itemIndex: options.itemIndex });
+			throw cancelledError(node, options.itemIndex);
 		}
 		const missing = webSocketMissing(node, `${options.provider} WebSocket session`, options.itemIndex);
 		if (missing) throw missing;
@@ -136,7 +136,7 @@ export class WsSession {
 				done(this.apiError(`Could not connect within ${Math.round(this.options.connectTimeoutMs / 1000)} s`));
 			};
 			const onCancel = () =>
-				done(new NodeOperationError(this.node, 'The execution was cancelled', { itemIndex: this.options.itemIndex }));
+				done(cancelledError(this.node, this.options.itemIndex));
 			this.socket.addEventListener('open', onOpen);
 			this.socket.addEventListener('close', onClose);
 			timeout.addEventListener('abort', onTimeout);

@@ -4,6 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { abortableSleep } from '../../shared/compat';
 import type { ApiRequest, ApiResponse, RequestLimits } from '../../shared/http';
 import { formatDuration } from '../../shared/polling';
+import { cancelledError } from '../../shared/errors';
 
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 
@@ -87,7 +88,7 @@ export class JobWatcher {
 
 	private throwIfCancelled(itemIndex: number) {
 		if (this.signal.aborted) {
-			throw new NodeOperationError(this.ctx.getNode(), 'The execution was cancelled', { itemIndex });
+			throw cancelledError(this.ctx.getNode(), itemIndex);
 		}
 	}
 
@@ -103,7 +104,7 @@ export class JobWatcher {
 				if (this.signal.aborted) {
 					for (const waiter of [...this.waiters]) {
 						this.settle(waiter, {
-							error: new NodeOperationError(this.ctx.getNode(), 'The execution was cancelled', { itemIndex: waiter.itemIndex }),
+							error: cancelledError(this.ctx.getNode(), waiter.itemIndex),
 						});
 					}
 					return;

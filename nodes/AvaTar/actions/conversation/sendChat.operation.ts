@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { asNodeError, providerApiError } from '../../../shared/errors';
+import { asNodeError, cancelledError, providerApiError } from '../../../shared/errors';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { SseReadError, readSseStream } from '../../../shared/sse';
 import type { InputValidator } from '../../../shared/validation';
@@ -236,7 +236,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext<Inpu
 		}
 	} catch (error) {
 		if (error instanceof SseReadError) {
-			if (error.reason === 'cancelled') throw new NodeOperationError(node, 'The execution was cancelled', { itemIndex: op.itemIndex });
+			if (error.reason === 'cancelled') throw cancelledError(node, op.itemIndex);
 			throw providerApiError(node, {
 				provider: avaTar.name,
 				fallback: `${error.message} while reading the chat reply (${deltas.length} pieces received); nothing partial was returned`,
@@ -248,7 +248,7 @@ export async function execute(this: IExecuteFunctions, op: OperationContext<Inpu
 			});
 		}
 		if (error instanceof NodeApiError || error instanceof NodeOperationError) throw asNodeError(node, error, op.itemIndex);
-		if (op.signal.aborted) throw new NodeOperationError(node, 'The execution was cancelled', { itemIndex: op.itemIndex });
+		if (op.signal.aborted) throw cancelledError(node, op.itemIndex);
 		throw providerApiError(node, {
 			provider: avaTar.name,
 			fallback: `The chat reply could not be read to the end after ${deltas.length} pieces (${(error as Error).message})`,
