@@ -1,5 +1,9 @@
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
 import type { ProviderFailure } from '../shared/errors';
-import { parseLiveTalkingError } from '../shared/errors';
+import { parseLiveTalkingError, providerApiError } from '../shared/errors';
+import type { RequestContext, TokenRenewal } from '../shared/http';
+import { CREDENTIAL_RENEWAL_FAILED } from '../shared/http';
 import type { Provider } from '../shared/provider';
 import { normaliseBaseUrl } from '../shared/provider';
 
@@ -16,7 +20,39 @@ export const liveTalking: Provider = {
 		`${normaliseBaseUrl(normaliseBaseUrl(credentials.baseUrl, '/api/v1/avatar'), '/api/v1')}/api/v1/avatar`,
 	parseError: parseLiveTalkingError,
 	hint: liveTalkingHint,
+	renewToken: renewFirebaseIdToken,
 };
+
+/**
+ * The credential's ID token has expired (the backend said 401). With a refresh token the
+ * credential can mint a new one: send Get Session URLs (needs a valid token, changes nothing)
+ * through n8n's own request helper, whose 401 handling runs the credential's
+ * preAuthentication, saves the new token and repeats the request with it.
+ */
+async function renewFirebaseIdToken(
+	ctx: RequestContext,
+	credentials: ICredentialDataDecryptedObject,
+	renewal: TokenRenewal,
+): Promise<boolean> {
+	if (credentials.authMethod !== 'refreshToken') return false;
+	try {
+		await ctx.helpers.httpRequestWithAuthentication.call(ctx, liveTalking.credentialType, {
+			method: 'GET',
+			url: `${renewal.baseUrl}/session`,
+			json: true,
+			timeout: renewal.timeoutMs,
+			abortSignal: renewal.signal,
+		});
+		return true;
+	} catch (error) {
+		const message = String((error as { message?: unknown })?.message ?? error);
+		if (CREDENTIAL_RENEWAL_FAILED.test(message)) {
+			throw providerApiError(ctx.getNode(), { provider: liveTalking.name, fallback: message, itemIndex: renewal.itemIndex });
+		}
+		// Still 401 with the new token: the backend refuses this user; report the original answer.
+		return String((error as { httpCode?: unknown })?.httpCode) !== '401';
+	}
+}
 
 /**
  * What to do about each request field the backend can reject (422), in the node's own words:
@@ -49,7 +85,7 @@ function rejectedFields(failure: ProviderFailure | undefined): string[] {
 export function liveTalkingHint(statusCode: number, failure?: ProviderFailure): string | undefined {
 	switch (statusCode) {
 		case 401:
-			return 'The backend refused the Firebase ID Token: it is missing, invalid or expired (Firebase ID tokens last one hour). Put a fresh token in the LiveTalking credential.';
+			return 'The backend refused the Firebase ID Token: it is missing, invalid or expired (Firebase ID tokens last one hour). Put a fresh token in the LiveTalking credential, or set it to sign in with a Firebase refresh token so that it renews the ID token itself.';
 		case 422: {
 			const advice = rejectedFields(failure)
 				.map((field) => FIELD_ADVICE[field])

@@ -26,6 +26,17 @@ import {
 
 export type RequestContext = IExecuteFunctions | IWebhookFunctions | ITriggerFunctions;
 
+/** How a credential's preAuthentication reports that it could not get a token (see credentials/). */
+export const CREDENTIAL_RENEWAL_FAILED = /^Could not renew the [^:]* token/;
+
+/** What `Provider.renewToken` gets besides the credential: where and how long it may ask. */
+export interface TokenRenewal {
+	baseUrl: string;
+	itemIndex?: number;
+	signal?: AbortSignal;
+	timeoutMs: number;
+}
+
 /** Limits that apply to every request; nodes expose them under "Request Settings". */
 export interface RequestLimits {
 	/** Per-request timeout (idle time for streamed bodies). */
@@ -250,10 +261,10 @@ export async function apiRequest<T = unknown>(
 	const signal = request.signal ?? executionSignal(ctx);
 	const itemIndex = request.itemIndex;
 	const idempotent = request.idempotent ?? IDEMPOTENT_METHODS.has(request.method);
+	const credentials =
+		request.publicBaseUrl === undefined ? await ctx.getCredentials(provider.credentialType, itemIndex ?? 0) : undefined;
 	const baseUrl =
-		request.publicBaseUrl !== undefined
-			? normaliseBaseUrl(request.publicBaseUrl)
-			: provider.baseUrl(await ctx.getCredentials(provider.credentialType, itemIndex ?? 0));
+		request.publicBaseUrl !== undefined ? normaliseBaseUrl(request.publicBaseUrl) : provider.baseUrl(credentials ?? {});
 	if (!/^https?:\/\//i.test(baseUrl)) {
 		throw new NodeOperationError(
 			ctx.getNode(),
@@ -263,6 +274,7 @@ export async function apiRequest<T = unknown>(
 	}
 
 	let attempt = 0;
+	let renewed = false;
 	for (;;) {
 		throwIfCancelled(ctx, signal, itemIndex);
 		if (request.pacer) await request.pacer.take(signal);
@@ -271,6 +283,13 @@ export async function apiRequest<T = unknown>(
 		{
 			const error = outcome;
 			throwIfCancelled(ctx, signal, itemIndex);
+			// A 401 refused the credential's token before anything was done: a credential that
+			// renews its own token gets one chance to, then the request goes again (not an attempt).
+			if (error.statusCode === 401 && !renewed && credentials && request.authenticate !== false && provider.renewToken) {
+				renewed = true;
+				const renewal = { baseUrl, itemIndex, signal, timeoutMs: limits.timeoutMs };
+				if (await provider.renewToken(ctx, credentials, renewal)) continue;
+			}
 			attempt++;
 			const refused =
 				(error.statusCode !== undefined && REFUSED_STATUSES.has(error.statusCode)) ||
@@ -350,6 +369,11 @@ async function sendOnce<T>(
 			const err = error as { code?: string; message?: string; cause?: { code?: string } };
 			const code = err.code ?? err.cause?.code;
 			const message = String(err.message ?? error);
+			// The credential could not get itself a token (its preAuthentication failed): that is
+			// the answer, and sending the request again would not change it.
+			if (CREDENTIAL_RENEWAL_FAILED.test(message)) {
+				throw providerApiError(node, { provider: provider.name, fallback: message, itemIndex });
+			}
 			const timedOut = /timeout/i.test(message) || code === 'ECONNABORTED' || code === 'ETIMEDOUT';
 			const what = code ?? (isNetworkErrorCode(code, message) ? 'network error' : message);
 			// Refused or unresolvable: nothing reached the server. Anything else broke after the

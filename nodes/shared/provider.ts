@@ -1,7 +1,7 @@
 import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { ProviderFailure } from './errors';
-import type { ApiRequest } from './http';
+import type { ApiRequest, RequestContext, TokenRenewal } from './http';
 
 /** What the shared transport needs to know about one service. */
 export interface Provider {
@@ -26,6 +26,14 @@ export interface Provider {
 	 * the run's items (MultiTalk's requests-per-minute pacer, for example).
 	 */
 	requestDefaults?(ctx: IExecuteFunctions, shared: Map<string, unknown>): Partial<ApiRequest>;
+	/**
+	 * For a credential that renews its own token (an n8n expirable credential with
+	 * preAuthentication): called once when an authenticated request is refused with 401. n8n runs
+	 * preAuthentication only on a 401 that reaches its own request helper, which the transport's
+	 * requests never throw (they read every status themselves), so this sends a harmless request
+	 * that does. Resolves true when the token was renewed and the request should go again.
+	 */
+	renewToken?(ctx: RequestContext, credentials: ICredentialDataDecryptedObject, renewal: TokenRenewal): Promise<boolean>;
 }
 
 /** Trims trailing slashes and, when given, a trailing path suffix such as `/api/v1`. */

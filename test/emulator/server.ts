@@ -195,6 +195,7 @@ export class Emulator {
 			liveKit: this.app('liveKit').wsUrl,
 			s3: this.url('s3'),
 			openAi: `${this.url('openAi')}/v1`,
+			firebaseToken: `${this.url('firebase')}/v1/token`,
 		};
 	}
 

@@ -13,6 +13,8 @@ export const SERVICE_NAMES = [
 	's3',
 	/** An OpenAI-compatible chat model for AI Agent workflows (providers/openai.ts). */
 	'openAi',
+	/** Firebase's token endpoint (securetoken.googleapis.com), for LiveTalking's refresh-token credential. */
+	'firebase',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -47,6 +47,11 @@ export interface RunOptions {
 	/** Credential data by credential type name, e.g. `{ multiTalkApi: { apiKey, baseUrl } }`. */
 	credentials?: CredentialStore;
 	/**
+	 * A credential store the run reads and writes in place (instead of a copy of `credentials`):
+	 * what a credential saves during a run (a renewed token) is there for the next run, as in n8n's database.
+	 */
+	credentialStore?: CredentialStore;
+	/**
 	 * Items the start node receives, so a trigger start node emits them (as when a webhook or
 	 * trigger fires). Default: one empty item, like `n8n execute`.
 	 */
@@ -229,7 +234,7 @@ export async function runWorkflow(workflowJson: WorkflowJson, options: RunOption
 	const nodeTypes = new HarnessNodeTypes({ ...STAND_INS, ...packageTypes.nodes, ...options.nodeTypes }, (name, error) =>
 		thrown.set(name, error),
 	);
-	const store: CredentialStore = structuredClone(options.credentials ?? {});
+	const store: CredentialStore = options.credentialStore ?? structuredClone(options.credentials ?? {});
 	const credentialsHelper = new HarnessCredentialsHelper(new HarnessCredentialTypes(packageTypes.credentials), store);
 	const readBinary = async (binary: IBinaryData) => await binaryDataService.getAsBuffer(binary);
 

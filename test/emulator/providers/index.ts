@@ -2,6 +2,7 @@ import type { Emulator } from '../server';
 import * as avaTar from './avatar';
 import * as avatarTalk from './avatartalk';
 import * as avatarTalkLightning from './avatartalkLightning';
+import * as firebase from './firebase';
 import * as liveKit from './livekit';
 import * as liveTalking from './livetalking';
 import * as multiTalk from './multitalk';
@@ -14,4 +15,4 @@ export interface ProviderModule {
 }
 
 /** Every stand-in the emulator runs; each module follows its document in ../shared/provider-apis. */
-export const PROVIDERS: ProviderModule[] = [avatarTalk, avatarTalkLightning, multiTalk, museTalk, liveTalking, avaTar, liveKit, s3, openAi];
+export const PROVIDERS: ProviderModule[] = [avatarTalk, avatarTalkLightning, multiTalk, museTalk, liveTalking, avaTar, liveKit, s3, openAi, firebase];

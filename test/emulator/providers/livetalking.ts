@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { fixture } from '../media';
 import type { Emulator } from '../server';
+import { checkFirebaseIdToken } from './firebase';
 import type { EmuRequest, EmuResponse } from '../types';
 
 /**
@@ -166,7 +167,9 @@ export function register(emulator: Emulator): void {
 			res.json(401, { detail: 'Not authenticated' });
 			return false;
 		}
-		if (req.bearer !== emulator.keys.liveTalking) {
+		// The emulator's fixed token (pasted into the credential) or a Firebase ID token minted by
+		// providers/firebase.ts and not yet expired by its clock.
+		if (req.bearer !== emulator.keys.liveTalking && checkFirebaseIdToken(emulator, req.bearer) !== 'valid') {
 			res.json(401, { detail: 'Invalid or expired Firebase token' });
 			return false;
 		}
