@@ -1,7 +1,8 @@
 import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { parseAvaTarError } from '../shared/errors';
+import type { ProviderFailure } from '../shared/errors';
+import { asObject, parseDetail, text } from '../shared/errors';
 import type { Provider } from '../shared/provider';
 import { normaliseBaseUrl } from '../shared/provider';
 
@@ -63,4 +64,13 @@ export function realtimeUrl(node: INode, credentials: ICredentialDataDecryptedOb
 export function realtimeHeaders(credentials: ICredentialDataDecryptedObject): Record<string, string> {
 	const apiKey = String(credentials.apiKey ?? '');
 	return apiKey ? { Authorization: `Bearer ${apiKey}` } : {};
+}
+
+/** AvaTar: `{error: {code, message, details}}`. */
+export function parseAvaTarError(body: unknown): ProviderFailure | undefined {
+	const b = asObject(body);
+	const e = asObject(b?.error);
+	if (e && text(e.message)) return { message: e.message as string, code: text(e.code), details: e.details };
+	if (b && text(b.error)) return { message: b.error as string };
+	return parseDetail(b?.detail);
 }

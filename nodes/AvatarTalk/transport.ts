@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { parseAvatarTalkError } from '../shared/errors';
+import type { ProviderFailure } from '../shared/errors';
+import { asObject, parseDetail, text } from '../shared/errors';
 import type { Provider } from '../shared/provider';
 import { normaliseBaseUrl } from '../shared/provider';
 
@@ -64,4 +65,12 @@ export function videoFileName(stem: string, custom?: string): string {
 	const chosen = (custom ?? '').trim();
 	if (chosen) return chosen.toLowerCase().endsWith('.mp4') ? chosen : `${chosen}.mp4`;
 	return `avatartalk-${stem.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 80)}.mp4`;
+}
+
+/** AvatarTalk: `{status, error_code, message, details}`, and FastAPI `{detail}` on 404s. */
+export function parseAvatarTalkError(body: unknown): ProviderFailure | undefined {
+	const b = asObject(body);
+	if (!b) return undefined;
+	if (text(b.message)) return { message: b.message as string, code: text(b.error_code), details: b.details };
+	return parseDetail(b.detail);
 }

@@ -1,7 +1,7 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import type { ProviderFailure } from '../shared/errors';
-import { parseLiveTalkingError, providerApiError } from '../shared/errors';
+import { asObject, parseDetail, providerApiError } from '../shared/errors';
 import type { RequestContext, TokenRenewal } from '../shared/http';
 import { CREDENTIAL_RENEWAL_FAILED } from '../shared/http';
 import type { Provider } from '../shared/provider';
@@ -99,4 +99,9 @@ export function liveTalkingHint(statusCode: number, failure?: ProviderFailure): 
 		default:
 			return undefined;
 	}
+}
+
+/** LiveTalking backend: `{detail}` (string, or a 422 validation list). */
+export function parseLiveTalkingError(body: unknown): ProviderFailure | undefined {
+	return parseDetail(asObject(body)?.detail);
 }

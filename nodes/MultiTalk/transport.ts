@@ -1,6 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { parseMultiTalkError } from '../shared/errors';
+import type { ProviderFailure } from '../shared/errors';
+import { asObject, parseDetail, text } from '../shared/errors';
 import { RequestPacer } from '../shared/polling';
 import type { Provider } from '../shared/provider';
 import { normaliseBaseUrl } from '../shared/provider';
@@ -28,4 +29,21 @@ export function pacerFor(ctx: IExecuteFunctions, shared: Map<string, unknown>): 
 		shared.set('pacer', pacer);
 	}
 	return pacer;
+}
+
+/** MultiTalk: `{error, detail, request_id}`. */
+export function parseMultiTalkError(body: unknown): ProviderFailure | undefined {
+	const b = asObject(body);
+	if (!b) return undefined;
+	const fromDetail = parseDetail(b.detail);
+	const requestId = text(b.request_id);
+	if (fromDetail) {
+		return {
+			message: fromDetail.message,
+			code: text(b.error) ?? fromDetail.code,
+			details: requestId ? { request_id: requestId } : fromDetail.details,
+		};
+	}
+	if (text(b.error)) return { message: b.error as string, details: requestId ? { request_id: requestId } : undefined };
+	return undefined;
 }

@@ -1,4 +1,5 @@
-import { parseMuseTalkError } from '../shared/errors';
+import type { ProviderFailure } from '../shared/errors';
+import { asObject, parseDetail, text } from '../shared/errors';
 import type { Provider } from '../shared/provider';
 import { normaliseBaseUrl } from '../shared/provider';
 
@@ -17,3 +18,13 @@ export const museTalk: Provider = {
 };
 
 export const API = '/api/v1';
+
+/** MuseTalk: `{error, detail}`. */
+export function parseMuseTalkError(body: unknown): ProviderFailure | undefined {
+	const b = asObject(body);
+	if (!b) return undefined;
+	const fromDetail = parseDetail(b.detail);
+	if (fromDetail) return { ...fromDetail, code: text(b.error) ?? fromDetail.code };
+	if (text(b.error)) return { message: b.error as string };
+	return undefined;
+}

@@ -13,12 +13,12 @@ export interface ProviderFailure {
 	details?: unknown;
 }
 
-function text(value: unknown): string | undefined {
+export function text(value: unknown): string | undefined {
 	if (typeof value === 'string' && value.trim() !== '') return value;
 	return undefined;
 }
 
-function asObject(value: unknown): IDataObject | undefined {
+export function asObject(value: unknown): IDataObject | undefined {
 	return value !== null && typeof value === 'object' && !Array.isArray(value)
 		? (value as IDataObject)
 		: undefined;
@@ -40,55 +40,6 @@ export function parseDetail(detail: unknown): ProviderFailure | undefined {
 		const firstType = asObject(detail[0])?.type;
 		return { message: lines.join('; '), code: text(firstType), details: detail };
 	}
-	return undefined;
-}
-
-/** AvatarTalk: `{status, error_code, message, details}`, and FastAPI `{detail}` on 404s. */
-export function parseAvatarTalkError(body: unknown): ProviderFailure | undefined {
-	const b = asObject(body);
-	if (!b) return undefined;
-	if (text(b.message)) return { message: b.message as string, code: text(b.error_code), details: b.details };
-	return parseDetail(b.detail);
-}
-
-/** MuseTalk: `{error, detail}`. */
-export function parseMuseTalkError(body: unknown): ProviderFailure | undefined {
-	const b = asObject(body);
-	if (!b) return undefined;
-	const fromDetail = parseDetail(b.detail);
-	if (fromDetail) return { ...fromDetail, code: text(b.error) ?? fromDetail.code };
-	if (text(b.error)) return { message: b.error as string };
-	return undefined;
-}
-
-/** LiveTalking backend: `{detail}` (string, or a 422 validation list). */
-export function parseLiveTalkingError(body: unknown): ProviderFailure | undefined {
-	return parseDetail(asObject(body)?.detail);
-}
-
-/** AvaTar: `{error: {code, message, details}}`. */
-export function parseAvaTarError(body: unknown): ProviderFailure | undefined {
-	const b = asObject(body);
-	const e = asObject(b?.error);
-	if (e && text(e.message)) return { message: e.message as string, code: text(e.code), details: e.details };
-	if (b && text(b.error)) return { message: b.error as string };
-	return parseDetail(b?.detail);
-}
-
-/** MultiTalk: `{error, detail, request_id}`. */
-export function parseMultiTalkError(body: unknown): ProviderFailure | undefined {
-	const b = asObject(body);
-	if (!b) return undefined;
-	const fromDetail = parseDetail(b.detail);
-	const requestId = text(b.request_id);
-	if (fromDetail) {
-		return {
-			message: fromDetail.message,
-			code: text(b.error) ?? fromDetail.code,
-			details: requestId ? { request_id: requestId } : fromDetail.details,
-		};
-	}
-	if (text(b.error)) return { message: b.error as string, details: requestId ? { request_id: requestId } : undefined };
 	return undefined;
 }
 

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INo
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import type { ApiRequest } from '../../nodes/shared/http';
-import { parseMultiTalkError } from '../../nodes/shared/errors';
+import { parseMultiTalkError } from '../../nodes/MultiTalk/transport';
 import type { Provider } from '../../nodes/shared/provider';
 import { normaliseBaseUrl } from '../../nodes/shared/provider';
 import type { OperationContext } from '../../nodes/shared/router';

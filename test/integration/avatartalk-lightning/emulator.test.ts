@@ -5,8 +5,8 @@
  */
 import * as bolt11 from 'bolt11';
 
-import { decodeBolt11 } from '../../../nodes/shared/bolt11';
-import { mintLiveKitToken } from '../../../nodes/shared/livekitToken';
+import { decodeBolt11 } from '../../../nodes/AvatarTalk/bolt11';
+import { mintLiveKitToken } from '../../../nodes/AvatarTalk/livekitToken';
 import { signHs256Jwt } from '../../../nodes/shared/jwt';
 import { fixture } from '../../emulator/media';
 import { lightningState, payLightningInvoice } from '../../emulator/providers/avatartalkLightning';

@@ -9,7 +9,7 @@ import path from 'node:path';
 
 import { TokenVerifier } from 'livekit-server-sdk';
 
-import { decodeBolt11 } from '../../../nodes/shared/bolt11';
+import { decodeBolt11 } from '../../../nodes/AvatarTalk/bolt11';
 import { fixture } from '../../emulator/media';
 import { lightningState } from '../../emulator/providers/avatartalkLightning';
 import type { Emulator } from '../../emulator/server';

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import * as bolt11 from 'bolt11';
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { decodeBolt11 } from '../../../nodes/shared/bolt11';
+import { decodeBolt11 } from '../../../nodes/AvatarTalk/bolt11';
 import { fixture } from '../../emulator/media';
 import { lightningState, payLightningInvoice } from '../../emulator/providers/avatartalkLightning';
 import type { Emulator } from '../../emulator/server';

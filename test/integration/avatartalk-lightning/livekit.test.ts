@@ -5,7 +5,7 @@
 import type { INodeParameters } from 'n8n-workflow';
 import { TokenVerifier } from 'livekit-server-sdk';
 
-import { mintLiveKitToken } from '../../../nodes/shared/livekitToken';
+import { mintLiveKitToken } from '../../../nodes/AvatarTalk/livekitToken';
 import { lightningState } from '../../emulator/providers/avatartalkLightning';
 import type { Emulator } from '../../emulator/server';
 import { cleanupHarness, testCredential } from '../../harness';

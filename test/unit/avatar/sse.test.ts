@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 
-import { SseParser, SseReadError, readSseStream } from '../../../nodes/shared/sse';
-import type { SseEvent } from '../../../nodes/shared/sse';
+import { SseParser, SseReadError, readSseStream } from '../../../nodes/AvaTar/sse';
+import type { SseEvent } from '../../../nodes/AvaTar/sse';
 
 function parseAll(chunks: Array<string | Buffer>): SseEvent[] {
 	const parser = new SseParser();

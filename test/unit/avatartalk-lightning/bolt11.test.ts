@@ -2,8 +2,8 @@ import { createECDH, createHash, createPrivateKey, randomBytes, sign } from 'nod
 
 import * as bolt11Lib from 'bolt11';
 
-import type { Bolt11ErrorReason } from '../../../nodes/shared/bolt11';
-import { Bolt11Error, decodeBolt11, invoiceSummary, recoverPublicKey } from '../../../nodes/shared/bolt11';
+import type { Bolt11ErrorReason } from '../../../nodes/AvatarTalk/bolt11';
+import { Bolt11Error, decodeBolt11, invoiceSummary, recoverPublicKey } from '../../../nodes/AvatarTalk/bolt11';
 import {
 	CAKE_LIST,
 	INVALID,

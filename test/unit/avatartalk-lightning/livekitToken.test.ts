@@ -1,6 +1,6 @@
 import { TokenVerifier } from 'livekit-server-sdk';
 
-import { liveKitGrant, mintLiveKitToken, peekJwtPayload } from '../../../nodes/shared/livekitToken';
+import { liveKitGrant, mintLiveKitToken, peekJwtPayload } from '../../../nodes/AvatarTalk/livekitToken';
 
 const API_KEY = 'APIunitTestKey';
 const API_SECRET = 'example-livekit-signing-value-0123456789';

@@ -3,8 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { readSessionId, readText } from '../../../nodes/LiveTalking/actions/common';
 import { LiveTalking } from '../../../nodes/LiveTalking/LiveTalking.node';
-import { liveTalking, liveTalkingHint } from '../../../nodes/LiveTalking/transport';
-import { parseLiveTalkingError } from '../../../nodes/shared/errors';
+import { liveTalking, liveTalkingHint, parseLiveTalkingError } from '../../../nodes/LiveTalking/transport';
 import { InputValidator } from '../../../nodes/shared/validation';
 
 const node: INode = { id: '1', name: 'LiveTalking', type: 'n8n-nodes-talking-avatars.liveTalking', typeVersion: 1, position: [0, 0], parameters: {} };

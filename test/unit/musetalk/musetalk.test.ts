@@ -3,8 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { fileNameOf, generationHint, readGenerationBody, sessionHint, withExtension } from '../../../nodes/MuseTalk/actions/common';
 import { MuseTalk } from '../../../nodes/MuseTalk/MuseTalk.node';
-import { museTalk } from '../../../nodes/MuseTalk/transport';
-import { parseMuseTalkError } from '../../../nodes/shared/errors';
+import { museTalk, parseMuseTalkError } from '../../../nodes/MuseTalk/transport';
 import { resolveUrl } from '../../../nodes/shared/http';
 import { InputValidator } from '../../../nodes/shared/validation';
 

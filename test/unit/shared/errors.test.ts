@@ -3,14 +3,14 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import {
 	asNodeError,
-	parseAvaTarError,
-	parseAvatarTalkError,
 	parseDetail,
-	parseLiveTalkingError,
-	parseMultiTalkError,
-	parseMuseTalkError,
 	providerApiError,
 } from '../../../nodes/shared/errors';
+import { parseAvaTarError } from '../../../nodes/AvaTar/transport';
+import { parseAvatarTalkError } from '../../../nodes/AvatarTalk/transport';
+import { parseLiveTalkingError } from '../../../nodes/LiveTalking/transport';
+import { parseMultiTalkError } from '../../../nodes/MultiTalk/transport';
+import { parseMuseTalkError } from '../../../nodes/MuseTalk/transport';
 
 const node: INode = {
 	id: '1',

@@ -3,7 +3,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { asNodeError, cancelledError, providerApiError } from '../../../shared/errors';
 import type { OperationContext, OperationResult } from '../../../shared/router';
-import { SseReadError, readSseStream } from '../../../shared/sse';
+import { SseReadError, readSseStream } from '../../sse';
 import type { InputValidator } from '../../../shared/validation';
 import { avaTar } from '../../transport';
 import { readSessionId, sessionIdField } from '../common';

@@ -1,8 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INode, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { DecodedInvoice } from '../../../shared/bolt11';
-import { Bolt11Error, decodeBolt11, invoiceExpiresAt, invoiceSummary } from '../../../shared/bolt11';
+import type { DecodedInvoice } from '../../bolt11';
+import { Bolt11Error, decodeBolt11, invoiceExpiresAt, invoiceSummary } from '../../bolt11';
 import { avatarTalkPublicBaseUrl } from '../../transport';
 
 /** The Invoice field of the operations that take one: by default the previous step's invoice. */

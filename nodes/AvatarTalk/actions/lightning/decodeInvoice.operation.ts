@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { invoiceSummary } from '../../../shared/bolt11';
-import type { DecodedInvoice } from '../../../shared/bolt11';
+import { invoiceSummary } from '../../bolt11';
+import type { DecodedInvoice } from '../../bolt11';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { invoiceField, requireInvoice } from './common';
 

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { DecodedInvoice } from '../../../shared/bolt11';
+import type { DecodedInvoice } from '../../bolt11';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { avatarTalk } from '../../transport';
 import { invoiceField, paymentJson, paymentNotFoundHint, publicRequest, requireInvoice, serverUrlOptions } from './common';

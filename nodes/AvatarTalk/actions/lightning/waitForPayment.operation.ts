@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { invoiceExpiresAt } from '../../../shared/bolt11';
+import { invoiceExpiresAt } from '../../bolt11';
 import { formatDuration } from '../../../shared/polling';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';

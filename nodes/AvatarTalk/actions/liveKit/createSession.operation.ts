@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INode, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { mintLiveKitToken, peekJwtPayload } from '../../../shared/livekitToken';
+import { mintLiveKitToken, peekJwtPayload } from '../../livekitToken';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import {

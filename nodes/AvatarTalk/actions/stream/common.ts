@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { CappedBuffer } from '../../../shared/binary';
-import { parseAvatarTalkError, providerApiError } from '../../../shared/errors';
+import { providerApiError } from '../../../shared/errors';
 import { apiRequest } from '../../../shared/http';
 import type { InputValidator } from '../../../shared/validation';
 import type { WsSessionOptions } from '../../../shared/websocket';
@@ -107,7 +107,7 @@ async function probeHandshake(
 	if (response.statusCode < 300) return undefined;
 	let failure: { message?: string; code?: string } | undefined;
 	try {
-		failure = parseAvatarTalkError(JSON.parse(String(response.body)));
+		failure = avatarTalk.parseError(JSON.parse(String(response.body)));
 	} catch {
 		failure = undefined;
 	}

@@ -1,4 +1,4 @@
-import { signHs256Jwt } from './jwt';
+import { signHs256Jwt } from '../shared/jwt';
 
 /**
  * LiveKit access tokens (HS256 JWTs signed with the API secret), minted inside n8n so that the
