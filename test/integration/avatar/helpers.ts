@@ -3,13 +3,14 @@
  * emulator, error assertions, and a test-only node that loads a fixture into n8n's binary store.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
-import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { fixture } from '../../emulator/media';
 import type { AvaTarState } from '../../emulator/providers/avatar';
 import type { Emulator } from '../../emulator/server';
 import { runWorkflow } from '../../harness';
 import type { RunResult, WorkflowJson } from '../../harness';
+export { expectApiError, expectInputError } from '../../helpers/assertions';
 
 export const TRIGGER = 'When clicking ‘Execute workflow’';
 export const NODE = 'AvaTar';
@@ -114,33 +115,7 @@ export async function newSession(emulator: Emulator, apiKey?: string): Promise<s
 	return result.json(NODE)[0].session_id as string;
 }
 
-/**
- * The run failed with a NodeApiError; returns it. `httpCode`: the HTTP status, or 'ws' for a
- * realtime failure (no HTTP status: n8n's NodeApiError then shows the provider code there).
- */
-export function expectApiError(result: RunResult, httpCode: string, message?: string | RegExp): NodeApiError {
-	expect(result.status).toBe('error');
-	expect(result.error?.error).toBeInstanceOf(NodeApiError);
-	const error = result.error?.error as NodeApiError;
-	if (httpCode === 'ws') expect(error.context.statusCode).toBeUndefined();
-	else {
-		expect(result.error?.httpCode).toBe(httpCode);
-		expect(error.context.statusCode).toBe(Number(httpCode));
-	}
-	if (typeof message === 'string') expect(result.error?.message).toBe(message);
-	else if (message) expect(result.error?.message).toMatch(message);
-	return result.error?.error as NodeApiError;
-}
 
-/** The run failed with a NodeOperationError (bad input); returns it. */
-export function expectInputError(result: RunResult, message: string | RegExp): NodeOperationError {
-	expect(result.status).toBe('error');
-	expect(result.error?.error).toBeInstanceOf(NodeOperationError);
-	expect(result.error?.error).not.toBeInstanceOf(NodeApiError);
-	if (typeof message === 'string') expect(result.error?.message).toBe(message);
-	else expect(result.error?.message).toMatch(message);
-	return result.error?.error as NodeOperationError;
-}
 
 /** An inline binary item (as a webhook or Code node would give it). */
 export function binaryItem(name: FixtureName, mimeType: string, property = 'data'): INodeExecutionData {

@@ -12,7 +12,7 @@ import type {
 	INodeParameters,
 	INodeType,
 } from 'n8n-workflow';
-import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeConnectionTypes } from 'n8n-workflow';
 
 import type { RunOptions, RunResult, WorkflowJson } from '../../harness';
 import { runWorkflow } from '../../harness';
@@ -20,6 +20,7 @@ import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
 import type { LoggedRequest } from '../../emulator/types';
 import { singleNodeWorkflow } from '../../helpers/workflows';
+export { expectApiError, expectInputError } from '../../helpers/assertions';
 
 export { TRIGGER } from '../../helpers/workflows';
 export const NODE = 'AvatarTalk';
@@ -73,23 +74,7 @@ export function bodyOf(entry: { body: string }): Record<string, unknown> {
 	return JSON.parse(entry.body) as Record<string, unknown>;
 }
 
-/** The run failed with a NodeApiError; returns it. */
-export function expectApiError(result: RunResult, httpCode?: string): NodeApiError {
-	expect(result.status).toBe('error');
-	expect(result.error?.error).toBeInstanceOf(NodeApiError);
-	if (httpCode !== undefined) expect(result.error?.httpCode).toBe(httpCode);
-	return result.error?.error as NodeApiError;
-}
 
-/** The run failed with a NodeOperationError (bad input); returns it. */
-export function expectInputError(result: RunResult, message: string | RegExp): NodeOperationError {
-	expect(result.status).toBe('error');
-	expect(result.error?.error).toBeInstanceOf(NodeOperationError);
-	expect(result.error?.error).not.toBeInstanceOf(NodeApiError);
-	if (typeof message === 'string') expect(result.error?.message).toBe(message);
-	else expect(result.error?.message).toMatch(message);
-	return result.error?.error as NodeOperationError;
-}
 
 /** An input item carrying a file as inline binary data. */
 export function binaryItem(data: Buffer, fileName: string, mimeType = 'audio/wav', property = 'data'): INodeExecutionData {

@@ -8,7 +8,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { RunOptions, RunResult, WorkflowJson } from '../../harness';
 import { runWorkflow } from '../../harness';
@@ -16,6 +15,7 @@ import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
 import type { LoggedRequest } from '../../emulator/types';
 import { singleNodeWorkflow } from '../../helpers/workflows';
+export { expectApiError, expectInputError } from '../../helpers/assertions';
 
 export { TRIGGER } from '../../helpers/workflows';
 export const NODE = 'MultiTalk';
@@ -69,23 +69,7 @@ export function apiRequests(emulator: Emulator, method?: string, path?: string |
 	return emulator.requests({ service: 'multiTalk', method, path });
 }
 
-/** The run failed with a NodeApiError; returns it. */
-export function expectApiError(result: RunResult, httpCode?: string): NodeApiError {
-	expect(result.status).toBe('error');
-	expect(result.error?.error).toBeInstanceOf(NodeApiError);
-	if (httpCode !== undefined) expect(result.error?.httpCode).toBe(httpCode);
-	return result.error?.error as NodeApiError;
-}
 
-/** The run failed with a NodeOperationError (bad input); returns it. */
-export function expectInputError(result: RunResult, message: string | RegExp): NodeOperationError {
-	expect(result.status).toBe('error');
-	expect(result.error?.error).toBeInstanceOf(NodeOperationError);
-	expect(result.error?.error).not.toBeInstanceOf(NodeApiError);
-	if (typeof message === 'string') expect(result.error?.message).toBe(message);
-	else expect(result.error?.message).toMatch(message);
-	return result.error?.error as NodeOperationError;
-}
 
 export interface Received {
 	method: string;

@@ -10,9 +10,10 @@ import type {
 	INodeParameters,
 	INodeType,
 } from 'n8n-workflow';
-import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
-import type { RunResult, WorkflowJson } from '../../harness';
+import type { WorkflowJson } from '../../harness';
+export { expectApiError, expectInputError } from '../../helpers/assertions';
 
 export const TRIGGER = 'When clicking ‘Execute workflow’';
 
@@ -45,24 +46,7 @@ export function singleNode(
 	};
 }
 
-/** The run failed with a NodeApiError (HTTP status `httpCode`, none for undefined); returns it. */
-export function expectApiError(result: RunResult, httpCode: string | undefined): NodeApiError {
-	expect(result.status).toBe('error');
-	expect(result.error?.error).toBeInstanceOf(NodeApiError);
-	if (httpCode === undefined) expect(result.error?.httpCode ?? undefined).toBeUndefined();
-	else expect(result.error?.httpCode).toBe(httpCode);
-	return result.error?.error as NodeApiError;
-}
 
-/** The run failed with a NodeOperationError (bad input); returns it. */
-export function expectInputError(result: RunResult, message: string | RegExp): NodeOperationError {
-	expect(result.status).toBe('error');
-	expect(result.error?.error).toBeInstanceOf(NodeOperationError);
-	expect(result.error?.error).not.toBeInstanceOf(NodeApiError);
-	if (typeof message === 'string') expect(result.error?.message).toBe(message);
-	else expect(result.error?.message).toMatch(message);
-	return result.error?.error as NodeOperationError;
-}
 
 export { readWriteFileStandIn } from '../../helpers/workflows';
 

@@ -136,7 +136,7 @@ describe('MuseTalk · Session → Create', () => {
 			avatarVideoPath: '/workspace/avatars/noface.mp4',
 			pollIntervalSeconds: 0.1,
 		});
-		const error = expectApiError(result, undefined);
+		const error = expectApiError(result, null);
 		expect(error.message).toBe(`MuseTalk: ${MUSETALK_NOFACE_MESSAGE}`);
 		expect(error.description).toMatch(/could not prepare its avatar.*delete this session/);
 	});
