@@ -149,23 +149,34 @@ export class LedgerCache {
 		this.ledgers.get(ledgerId)?.delete(key);
 	}
 
-	/** Adds every remembered event to `ledger` (pruned like recordDelivery). */
+	/**
+	 * Adds every remembered event missing from `ledger` (pruned like recordDelivery) and says
+	 * whether it added any. Writing only then matters: n8n stores the static data after a call
+	 * that changed it, so a call that finds a record missing (dropped by another process's
+	 * overlapping save, see the README's "Scaling (queue mode)") puts it back.
+	 */
 	mergeInto(
 		ledgerId: string,
 		ledger: DeliveryLedger,
 		now: number,
 		{ retentionMs = LEDGER_RETENTION_MS, maxEntries = LEDGER_MAX_ENTRIES } = {},
-	): void {
+	): boolean {
 		const known = this.ledgers.get(ledgerId);
-		if (!known?.size) return;
+		if (!known?.size) return false;
 		const merged = new Map(Object.entries(ledger.delivered ?? {}));
+		let added = false;
 		for (const [key, at] of known) {
 			if (now - at >= retentionMs) known.delete(key);
-			else if (!merged.has(key) || (merged.get(key) as number) < at) merged.set(key, at);
+			else if (!merged.has(key)) {
+				merged.set(key, at);
+				added = true;
+			}
 		}
 		while (known.size > maxEntries) known.delete(known.keys().next().value as string);
+		if (!added) return false;
 		const kept = [...merged].filter(([, at]) => typeof at === 'number' && now - at < retentionMs).sort((x, y) => x[1] - y[1]);
 		ledger.delivered = Object.fromEntries(kept.slice(-maxEntries));
+		return true;
 	}
 
 	clear(): void {

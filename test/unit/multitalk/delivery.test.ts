@@ -108,4 +108,16 @@ describe('LedgerCache', () => {
 		cache.mergeInto('l', ledger, LEDGER_RETENTION_MS + 1);
 		expect(Object.keys(ledger.delivered ?? {})).toEqual(['new']);
 	});
+
+	it('writes the ledger only when it adds a record (so n8n stores it only then)', () => {
+		const cache = new LedgerCache();
+		cache.remember('l', 'a:completed', 100);
+		const complete: DeliveryLedger = { delivered: { 'a:completed': 90 } };
+		const before = complete.delivered;
+		expect(cache.mergeInto('l', complete, 200)).toBe(false);
+		expect(complete.delivered).toBe(before);
+		const dropped: DeliveryLedger = { delivered: { 'b:completed': 150 } };
+		expect(cache.mergeInto('l', dropped, 200)).toBe(true);
+		expect(dropped.delivered).toEqual({ 'a:completed': 100, 'b:completed': 150 });
+	});
 });
