@@ -329,7 +329,8 @@ export async function stopAllN8n(graceMs = 5000): Promise<void> {
 	for (const child of children) killGroup(child, 'SIGKILL');
 }
 
-function spawnN8n(home: N8nHome, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
+/** Spawns one n8n command (own process group, stopped with the others on exit). */
+export function spawnN8n(home: N8nHome, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
 	const child = spawn(path.join(home.install.nodeBinDir, 'node'), [home.install.n8nBin, ...args], {
 		cwd: home.cwd, // n8n loads a `.env` from its working directory and resolves relative paths against it
 		env: { ...home.env, ...extraEnv },
