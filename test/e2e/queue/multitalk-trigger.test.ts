@@ -102,7 +102,6 @@ afterAll(async () => {
 		const dir = path.resolve(__dirname, '..', '..', 'bench', 'tmp');
 		mkdirSync(dir, { recursive: true });
 		writeFileSync(path.join(dir, 'queue-trigger.json'), JSON.stringify(figures, null, 2));
-		// eslint-disable-next-line no-console
 		console.log(`queue-mode MultiTalk Trigger figures: ${JSON.stringify(figures)}`);
 	}
 });

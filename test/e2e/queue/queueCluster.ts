@@ -303,14 +303,17 @@ export async function startQueueCluster(
 		await stopChild(main.child);
 	};
 
+	let started = false;
 	try {
 		await startProcesses();
-	} catch (error) {
-		await stopProcesses().catch(() => undefined);
-		proxy.server.close();
-		await dropDatabase(addresses, database);
-		await home.cleanup();
-		throw error;
+		started = true;
+	} finally {
+		if (!started) {
+			await stopProcesses().catch(() => undefined);
+			proxy.server.close();
+			await dropDatabase(addresses, database);
+			await home.cleanup();
+		}
 	}
 
 	const sql = async <T>(text: string, params: unknown[] = []): Promise<T[]> => {
