@@ -6,7 +6,7 @@ import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { fixture } from '../emulator/media';
 import type { Emulator } from '../emulator/server';
-import { INVALID as INVALID_INVOICES, VALID as VALID_INVOICES } from '../unit/avatartalk-lightning/bolt11Vectors';
+import { INVALID as INVALID_INVOICES, VALID as VALID_INVOICES } from '../unit/avatartalk/bolt11Vectors';
 import type { NodeKey } from './nodes';
 import { binaryItem, setup } from './nodes';
 

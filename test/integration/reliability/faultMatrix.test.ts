@@ -23,7 +23,7 @@ import { HTTP_FAULTS, KNOWN_BUGS, MATRIX_ROWS, OFFLINE_OPERATIONS, WS_ROWS, prov
 import { NODE_LABEL } from '../../reliability-helpers/nodes';
 import type { CaseOutcome, OutputItem } from '../../reliability-helpers/runCase';
 import { pool, runCase } from '../../reliability-helpers/runCase';
-import { VALID as VALID_INVOICES } from '../../unit/avatartalk-lightning/bolt11Vectors';
+import { VALID as VALID_INVOICES } from '../../unit/avatartalk/bolt11Vectors';
 
 jest.setTimeout(10 * 60_000);
 

@@ -8,8 +8,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import { cleanupHarness } from '../../harness';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
-import { NODE as AVATAR, runAvaTar } from '../avatar/helpers';
-import { NODE as AVATARTALK, items, runAvatarTalk } from '../avatartalk-video/helpers';
+import { NODE as AVATAR, runAvaTar } from '../avatar-system/helpers';
+import { NODE as AVATARTALK, items, runAvatarTalk } from '../avatartalk/video/helpers';
 
 let emulator: Emulator;
 const realWebSocket = globalThis.WebSocket;

@@ -5,11 +5,11 @@
 import type { INodeParameters } from 'n8n-workflow';
 import { TokenVerifier } from 'livekit-server-sdk';
 
-import { mintLiveKitToken } from '../../../nodes/AvatarTalk/livekitToken';
-import { lightningState } from '../../emulator/providers/avatartalkLightning';
-import type { Emulator } from '../../emulator/server';
-import { cleanupHarness, testCredential } from '../../harness';
-import { loadPackageTypes } from '../../harness/types';
+import { mintLiveKitToken } from '../../../../nodes/AvatarTalk/livekitToken';
+import { lightningState } from '../../../emulator/providers/avatartalkLightning';
+import type { Emulator } from '../../../emulator/server';
+import { cleanupHarness, testCredential } from '../../../harness';
+import { loadPackageTypes } from '../../../harness/types';
 import { NODE, bodyOf, calls, expectApiError, expectInputError, runAvatarTalk, startLightningEmulator } from './helpers';
 
 let emulator: Emulator;

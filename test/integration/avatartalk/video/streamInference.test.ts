@@ -6,11 +6,11 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { cleanupHarness } from '../../harness';
-import { AVATARTALK_NO_CREDITS_KEY, avatarTalkState } from '../../emulator/providers/avatartalk';
-import { fixture } from '../../emulator/media';
-import type { Emulator } from '../../emulator/server';
-import { expectMp4 } from '../../helpers/mp4';
+import { cleanupHarness } from '../../../harness';
+import { AVATARTALK_NO_CREDITS_KEY, avatarTalkState } from '../../../emulator/providers/avatartalk';
+import { fixture } from '../../../emulator/media';
+import type { Emulator } from '../../../emulator/server';
+import { expectMp4 } from '../../../helpers/mp4';
 import { NODE, outputBinary, runAvatarTalk, startAvatarTalkEmulator } from './helpers';
 
 let emulator: Emulator;

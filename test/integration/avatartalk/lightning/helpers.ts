@@ -14,15 +14,15 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes } from 'n8n-workflow';
 
-import type { RunOptions, RunResult, WorkflowJson } from '../../harness';
-import { runWorkflow } from '../../harness';
-import type { Emulator } from '../../emulator/server';
-import { startEmulator } from '../../emulator/server';
-import type { LoggedRequest } from '../../emulator/types';
-import { singleNodeWorkflow } from '../../helpers/workflows';
-export { expectApiError, expectInputError } from '../../helpers/assertions';
+import type { RunOptions, RunResult, WorkflowJson } from '../../../harness';
+import { runWorkflow } from '../../../harness';
+import type { Emulator } from '../../../emulator/server';
+import { startEmulator } from '../../../emulator/server';
+import type { LoggedRequest } from '../../../emulator/types';
+import { singleNodeWorkflow } from '../../../helpers/workflows';
+export { expectApiError, expectInputError } from '../../../helpers/assertions';
 
-export { TRIGGER } from '../../helpers/workflows';
+export { TRIGGER } from '../../../helpers/workflows';
 export const NODE = 'AvatarTalk';
 
 export async function startLightningEmulator(settings: Record<string, unknown> = {}): Promise<Emulator> {
@@ -125,4 +125,4 @@ export const httpRequestStandIn: INodeType = {
 	},
 };
 
-export { readWriteFileStandIn } from '../../helpers/workflows';
+export { readWriteFileStandIn } from '../../../helpers/workflows';

@@ -7,13 +7,13 @@ import { randomBytes } from 'node:crypto';
 import * as bolt11 from 'bolt11';
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { decodeBolt11 } from '../../../nodes/AvatarTalk/bolt11';
-import { fixture } from '../../emulator/media';
-import { lightningState, payLightningInvoice } from '../../emulator/providers/avatartalkLightning';
-import type { Emulator } from '../../emulator/server';
-import { cleanupHarness, runWorkflow } from '../../harness';
-import { expectMp4 } from '../../helpers/mp4';
-import { SPEC_PAYEE, SPEC_PAYMENT_HASH, VALID } from '../../unit/avatartalk-lightning/bolt11Vectors';
+import { decodeBolt11 } from '../../../../nodes/AvatarTalk/bolt11';
+import { fixture } from '../../../emulator/media';
+import { lightningState, payLightningInvoice } from '../../../emulator/providers/avatartalkLightning';
+import type { Emulator } from '../../../emulator/server';
+import { cleanupHarness, runWorkflow } from '../../../harness';
+import { expectMp4 } from '../../../helpers/mp4';
+import { SPEC_PAYEE, SPEC_PAYMENT_HASH, VALID } from '../../../unit/avatartalk/bolt11Vectors';
 import {
 	NODE,
 	avatarTalkWorkflow,

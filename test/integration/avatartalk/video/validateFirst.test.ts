@@ -3,9 +3,9 @@
  * Inference runs items in parallel and every POST /inference is paid. An invalid later item
  * must fail the run before the first POST, with an error naming the field and what is allowed.
  */
-import { cleanupHarness } from '../../harness';
-import type { Emulator } from '../../emulator/server';
-import { expectInputError } from '../../helpers/assertions';
+import { cleanupHarness } from '../../../harness';
+import type { Emulator } from '../../../emulator/server';
+import { expectInputError } from '../../../helpers/assertions';
 import { NODE, items, runAvatarTalk, startAvatarTalkEmulator } from './helpers';
 
 let emulator: Emulator;

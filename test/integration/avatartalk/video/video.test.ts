@@ -7,11 +7,11 @@ import path from 'node:path';
 
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { cleanupHarness, getRuntime } from '../../harness';
-import { AVATARTALK_NO_CREDITS_KEY, avatarTalkState } from '../../emulator/providers/avatartalk';
-import { fixture, largeMp4Size } from '../../emulator/media';
-import type { Emulator } from '../../emulator/server';
-import { expectMp4 } from '../../helpers/mp4';
+import { cleanupHarness, getRuntime } from '../../../harness';
+import { AVATARTALK_NO_CREDITS_KEY, avatarTalkState } from '../../../emulator/providers/avatartalk';
+import { fixture, largeMp4Size } from '../../../emulator/media';
+import type { Emulator } from '../../../emulator/server';
+import { expectMp4 } from '../../../helpers/mp4';
 import { NODE, bodyOf, items, outputBinary, runAvatarTalk, startAvatarTalkEmulator } from './helpers';
 
 let emulator: Emulator;

@@ -6,13 +6,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { cleanupHarness, runWorkflow } from '../../harness';
-import type { WorkflowJson } from '../../harness';
-import { REPO_ROOT } from '../../harness/types';
-import { avatarTalkState } from '../../emulator/providers/avatartalk';
-import { fixture } from '../../emulator/media';
-import type { Emulator } from '../../emulator/server';
-import { expectFragmentedMp4, expectMp4 } from '../../helpers/mp4';
+import { cleanupHarness, runWorkflow } from '../../../harness';
+import type { WorkflowJson } from '../../../harness';
+import { REPO_ROOT } from '../../../harness/types';
+import { avatarTalkState } from '../../../emulator/providers/avatartalk';
+import { fixture } from '../../../emulator/media';
+import type { Emulator } from '../../../emulator/server';
+import { expectFragmentedMp4, expectMp4 } from '../../../helpers/mp4';
 import { credentialsFor, exampleStandIns, startAvatarTalkEmulator } from './helpers';
 
 let emulator: Emulator;

@@ -5,12 +5,12 @@
  */
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { AvatarTalk } from '../../../nodes/AvatarTalk/AvatarTalk.node';
-import { AVATARS, LANGUAGES } from '../../../nodes/AvatarTalk/constants';
-import { cleanupHarness } from '../../harness';
-import { AVATARTALK_NO_CREDITS_KEY, CONTINUOUS_STATES, avatarTalkState } from '../../emulator/providers/avatartalk';
-import type { Emulator } from '../../emulator/server';
-import { expectFragmentedMp4 } from '../../helpers/mp4';
+import { AvatarTalk } from '../../../../nodes/AvatarTalk/AvatarTalk.node';
+import { AVATARS, LANGUAGES } from '../../../../nodes/AvatarTalk/constants';
+import { cleanupHarness } from '../../../harness';
+import { AVATARTALK_NO_CREDITS_KEY, CONTINUOUS_STATES, avatarTalkState } from '../../../emulator/providers/avatartalk';
+import type { Emulator } from '../../../emulator/server';
+import { expectFragmentedMp4 } from '../../../helpers/mp4';
 import { NODE, items, outputBinary, runAvatarTalk, startAvatarTalkEmulator } from './helpers';
 
 let emulator: Emulator;

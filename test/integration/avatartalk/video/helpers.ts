@@ -17,13 +17,13 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import type { RunOptions, RunResult, WorkflowJson } from '../../harness';
-import { runWorkflow } from '../../harness';
-import type { Emulator } from '../../emulator/server';
-import { startEmulator } from '../../emulator/server';
-import { singleNodeWorkflow } from '../../helpers/workflows';
+import type { RunOptions, RunResult, WorkflowJson } from '../../../harness';
+import { runWorkflow } from '../../../harness';
+import type { Emulator } from '../../../emulator/server';
+import { startEmulator } from '../../../emulator/server';
+import { singleNodeWorkflow } from '../../../helpers/workflows';
 
-export { TRIGGER } from '../../helpers/workflows';
+export { TRIGGER } from '../../../helpers/workflows';
 export const NODE = 'AvatarTalk';
 
 /** Fast emulator defaults for tests. */

@@ -9,14 +9,14 @@ import path from 'node:path';
 
 import { TokenVerifier } from 'livekit-server-sdk';
 
-import { decodeBolt11 } from '../../../nodes/AvatarTalk/bolt11';
-import { fixture } from '../../emulator/media';
-import { lightningState } from '../../emulator/providers/avatartalkLightning';
-import type { Emulator } from '../../emulator/server';
-import { cleanupHarness, runWorkflow } from '../../harness';
-import type { WorkflowJson } from '../../harness';
-import { REPO_ROOT } from '../../harness/types';
-import { expectMp4 } from '../../helpers/mp4';
+import { decodeBolt11 } from '../../../../nodes/AvatarTalk/bolt11';
+import { fixture } from '../../../emulator/media';
+import { lightningState } from '../../../emulator/providers/avatartalkLightning';
+import type { Emulator } from '../../../emulator/server';
+import { cleanupHarness, runWorkflow } from '../../../harness';
+import type { WorkflowJson } from '../../../harness';
+import { REPO_ROOT } from '../../../harness/types';
+import { expectMp4 } from '../../../helpers/mp4';
 import { bodyOf, credentialsFor, httpRequestStandIn, readWriteFileStandIn, startLightningEmulator } from './helpers';
 
 type Example = WorkflowJson & { id: string; name: string };

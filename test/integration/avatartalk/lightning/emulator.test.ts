@@ -5,13 +5,13 @@
  */
 import * as bolt11 from 'bolt11';
 
-import { decodeBolt11 } from '../../../nodes/AvatarTalk/bolt11';
-import { mintLiveKitToken } from '../../../nodes/AvatarTalk/livekitToken';
-import { signHs256Jwt } from '../../../nodes/shared/jwt';
-import { fixture } from '../../emulator/media';
-import { lightningState, payLightningInvoice } from '../../emulator/providers/avatartalkLightning';
-import type { Emulator } from '../../emulator/server';
-import { startEmulator } from '../../emulator/server';
+import { decodeBolt11 } from '../../../../nodes/AvatarTalk/bolt11';
+import { mintLiveKitToken } from '../../../../nodes/AvatarTalk/livekitToken';
+import { signHs256Jwt } from '../../../../nodes/shared/jwt';
+import { fixture } from '../../../emulator/media';
+import { lightningState, payLightningInvoice } from '../../../emulator/providers/avatartalkLightning';
+import type { Emulator } from '../../../emulator/server';
+import { startEmulator } from '../../../emulator/server';
 
 let emulator: Emulator;
 let base: string;
