@@ -228,6 +228,9 @@ function baseEnv(installation: N8nInstall, userFolder: string): NodeJS.ProcessEn
 		N8N_GRACEFUL_SHUTDOWN_TIMEOUT: '5',
 		N8N_SECURE_COOKIE: 'false',
 		...(target.binaryDataMode ? { N8N_DEFAULT_BINARY_DATA_MODE: target.binaryDataMode } : {}),
+		// n8n 1.x opens SQLite without WAL unless it has a read pool; then this harness's reads of
+		// the database (listExecutions) block n8n's writes ("database is locked"). 2.x's default.
+		...(n8nMajor(installation) < 2 ? { DB_SQLITE_POOL_SIZE: '2' } : {}),
 	};
 }
 
@@ -472,7 +475,7 @@ export async function executeWorkflow(
 		| (RunErrorInfo & { node?: { name?: string }; httpCode?: string | null })
 		| undefined;
 	return {
-		status: run?.status ?? 'unknown',
+		status: runStatus(run),
 		exitCode: result.code,
 		run,
 		runData,
@@ -496,13 +499,35 @@ export function binaryPath(home: N8nHome, binary: IBinaryData): string {
 	if (!binary.id) throw new Error('This binary is stored inline (no id); read binary.data instead');
 	const separator = binary.id.indexOf(':');
 	const fileId = binary.id.slice(separator + 1);
-	return path.join(home.dir, '.n8n', 'storage', fileId);
+	// n8n 1.x keeps filesystem binary data in `.n8n/binaryData`, 2.x in `.n8n/storage`
+	return path.join(home.dir, '.n8n', n8nMajor(home.install) < 2 ? 'binaryData' : 'storage', fileId);
+}
+
+/**
+ * A printed run's status. n8n before ~1.85 prints the run of `n8n execute` still marked
+ * `running` (the final status is set when it is saved): then the run itself tells.
+ */
+function runStatus(run: IRun | undefined): ExecutionStatus | 'unknown' {
+	if (!run) return 'unknown';
+	if (run.status !== 'running' || !run.stoppedAt) return run.status;
+	if (run.waitTill) return 'waiting';
+	return run.data.resultData.error ? 'error' : 'success';
 }
 
 /** The bytes of a binary from a run's output. */
 export async function readBinary(home: N8nHome, binary: IBinaryData): Promise<Buffer> {
 	if (!binary.id) return Buffer.from(binary.data, 'base64');
-	return await readFile(binaryPath(home, binary));
+	const file = binaryPath(home, binary);
+	if (!existsSync(file) && file.includes(`${path.sep}executions${path.sep}temp${path.sep}`)) {
+		// n8n 1.x: a webhook-started execution writes binary data under executions/temp and moves
+		// it to the execution's folder when it is saved; the run data keeps the temp id
+		const executions = path.resolve(file, '..', '..', '..');
+		for (const execution of readdirSync(executions)) {
+			const moved = path.join(executions, execution, 'binary_data', path.basename(file));
+			if (existsSync(moved)) return await readFile(moved);
+		}
+	}
+	return await readFile(file);
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
@@ -674,9 +699,9 @@ interface SqliteDatabase {
 function openDatabase(home: N8nHome): SqliteDatabase {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const { DatabaseSync } = require('node:sqlite') as {
-		DatabaseSync: new (file: string, options: { readOnly: boolean }) => SqliteDatabase;
+		DatabaseSync: new (file: string, options: { readOnly: boolean; timeout?: number }) => SqliteDatabase;
 	};
-	return new DatabaseSync(path.join(home.dir, '.n8n', 'database.sqlite'), { readOnly: true });
+	return new DatabaseSync(path.join(home.dir, '.n8n', 'database.sqlite'), { readOnly: true, timeout: 5000 });
 }
 
 /** Executions n8n stored in this home, oldest first (optionally of one workflow). */

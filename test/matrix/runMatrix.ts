@@ -116,13 +116,14 @@ export async function main(args: string[]): Promise<number> {
 		log(`Unknown entries: ${unknown.join(', ')}. The matrix: ${MATRIX.map(entryId).join(', ')}`);
 		return 2;
 	}
-	const previous = existsSync(RESULTS_FILE) ? readResults() : { entries: [] };
-	const byId = new Map(previous.entries.map((entry) => [`${entry.n8n}@node${entry.node.split('.')[0]}`, entry]));
 	let failed = false;
 	if (!renderOnly) {
 		for (const entry of MATRIX) {
 			if (wanted.length && !wanted.includes(entryId(entry))) continue;
 			const result = runEntry(entry);
+			// read again just before writing: runs of other entries may have finished meanwhile
+			const previous = existsSync(RESULTS_FILE) ? readResults() : { entries: [] };
+			const byId = new Map(previous.entries.map((e) => [`${e.n8n}@node${e.node.split('.')[0]}`, e]));
 			byId.set(entryId(entry), result);
 			const bad = Object.entries(result.examples).filter(([, r]) => r.outcome === 'failed');
 			if (result.error || bad.length) failed = true;
