@@ -6,6 +6,7 @@ import type { InputValidator } from '../../shared/validation';
 import type { LinkRequest } from '../helpers/download';
 import { JobWatcher } from '../helpers/jobWatcher';
 import { DEFAULT_REQUESTS_PER_MINUTE, multiTalk, pacerFor } from '../transport';
+import { outputBinaryField } from '../../shared/fields';
 
 /** The documented plan limit: 10 jobs at once. */
 export const DEFAULT_MAX_CONCURRENT_JOBS = 10;
@@ -74,15 +75,7 @@ export const waitFields: INodeProperties[] = [
 		default: true,
 		description: 'Whether to download the finished MP4 into the item as binary data (through a temporary download link)',
 	},
-	{
-		displayName: 'Put Output File in Field',
-		name: 'binaryPropertyName',
-		type: 'string',
-		default: 'data',
-		required: true,
-		displayOptions: { show: { downloadVideo: [true] } },
-		hint: 'The name of the output binary field to put the video in',
-	},
+	outputBinaryField({ displayOptions: { show: { downloadVideo: [true] } }, hint: 'The name of the output binary field to put the video in' }),
 ];
 
 export interface WaitSettings {

@@ -7,6 +7,7 @@ import { SseReadError, readSseStream } from '../../sse';
 import type { InputValidator } from '../../../shared/validation';
 import { avaTar } from '../../transport';
 import { readSessionId, sessionIdField } from '../common';
+import { optionsCollection } from '../../../shared/fields';
 
 export const ROLES = ['system', 'user', 'assistant'] as const;
 
@@ -54,13 +55,7 @@ export const description: INodeProperties[] = [
 		description:
 			'Whether to ask for a streamed reply (server-sent events). The node reads the stream to the end either way and returns the full reply; with streaming it also lists the pieces ("deltas") as they came.',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
+	optionsCollection([
 			{
 				displayName: 'Max Reply Time (Seconds)',
 				name: 'maxReplySeconds',
@@ -77,8 +72,7 @@ export const description: INodeProperties[] = [
 				placeholder: 'gpt-4',
 				description: "The language model to answer with. Leave empty for the server's configured model.",
 			},
-		],
-	},
+		]),
 ];
 
 /** A JSON list of {role, content}, from a JSON string or an already-parsed value. */

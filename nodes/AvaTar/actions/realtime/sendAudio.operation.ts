@@ -7,6 +7,7 @@ import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { readSessionId, sessionIdField } from '../common';
 import { collectOptions, readCollectSettings, runExchange, sortedOptions, timeLimitField, waitUntilField } from './exchange';
+import { optionsCollection } from '../../../shared/fields';
 
 /** Needs Node.js's built-in WebSocket (see the router and shared/compat.ts). */
 export const usesWebSocket = true;
@@ -23,13 +24,7 @@ export const description: INodeProperties[] = [
 	},
 	waitUntilField('idle'),
 	timeLimitField,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: sortedOptions([
+	optionsCollection(sortedOptions([
 			{
 				displayName: 'Audio Chunk Size (KB)',
 				name: 'chunkKb',
@@ -48,8 +43,7 @@ export const description: INodeProperties[] = [
 					'Sending pace; AvaTar allows 100 WebSocket messages per second. The node sends at most this many in any 1.2 s, so delays on the way do not push the server over its limit.',
 			},
 			...collectOptions,
-		]),
-	},
+		])),
 ];
 
 /** "Max Messages per Second" are sent within this window: a margin for network delays. */

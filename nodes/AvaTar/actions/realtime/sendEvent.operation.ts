@@ -4,6 +4,7 @@ import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { readSessionId, sessionIdField } from '../common';
 import { collectOptions, readCollectSettings, runExchange, timeLimitField, waitUntilField } from './exchange';
+import { optionsCollection } from '../../../shared/fields';
 
 export const CONTROL_EVENTS = ['interrupt', 'start_listening', 'stop_listening', 'audio_buffer_clear'] as const;
 
@@ -27,14 +28,7 @@ export const description: INodeProperties[] = [
 	},
 	waitUntilField('status'),
 	timeLimitField,
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: collectOptions,
-	},
+	optionsCollection(collectOptions),
 ];
 
 export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator) {

@@ -4,6 +4,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { DecodedInvoice } from '../../bolt11';
 import { Bolt11Error, decodeBolt11, invoiceExpiresAt, invoiceSummary } from '../../bolt11';
 import { avatarTalkPublicBaseUrl } from '../../transport';
+import { optionsCollection } from '../../../shared/fields';
 
 /** The Invoice field of the operations that take one: by default the previous step's invoice. */
 export function invoiceField(description: string): INodeProperties {
@@ -34,14 +35,7 @@ export const serverUrlOption: INodeProperties = {
 };
 
 /** The Options collection of a pay-per-video operation that has no other options. */
-export const serverUrlOptions: INodeProperties = {
-	displayName: 'Options',
-	name: 'options',
-	type: 'collection',
-	placeholder: 'Add Option',
-	default: {},
-	options: [serverUrlOption],
-};
+export const serverUrlOptions: INodeProperties = optionsCollection([serverUrlOption]);
 
 /** The request settings every pay-per-video call shares: the public server, no credential. */
 export async function publicRequest(

@@ -16,6 +16,7 @@ import {
 } from '../../constants';
 import { avatarTalk } from '../../transport';
 import { decodedInvoiceJson, invoiceField, paymentNotFoundHint, publicRequest, requireInvoice, serverUrlOption } from './common';
+import { optionsCollection } from '../../../shared/fields';
 
 export const description: INodeProperties[] = [
 	invoiceField('The paid invoice. Its video is generated and streamed into binary data.'),
@@ -52,13 +53,7 @@ export const description: INodeProperties[] = [
 		description: 'Name of the binary field the MP4 video is written to',
 		hint: 'Use this name in the next node, e.g. Read/Write Files from Disk',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
+	optionsCollection([
 			{
 				displayName: 'Allow Expired Invoice',
 				name: 'allowExpired',
@@ -76,8 +71,7 @@ export const description: INodeProperties[] = [
 				description: 'File name of the MP4 in the binary data. Leave empty for "avatartalk-lightning-&lt;payment hash&gt;.mp4".',
 			},
 			serverUrlOption,
-		],
-	},
+		]),
 ];
 
 /**

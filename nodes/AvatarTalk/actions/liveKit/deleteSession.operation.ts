@@ -4,6 +4,7 @@ import { parseDetail } from '../../../shared/errors';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { avatarTalk } from '../../transport';
+import { optionsCollection } from '../../../shared/fields';
 
 export const description: INodeProperties[] = [
 	{
@@ -15,13 +16,7 @@ export const description: INodeProperties[] = [
 		placeholder: '550e8400-e29b-41d4-a716-446655440000',
 		description: 'The "task_id" returned by Create LiveKit Session',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
+	optionsCollection([
 			{
 				displayName: 'Ignore Not Found',
 				name: 'ignoreNotFound',
@@ -30,8 +25,7 @@ export const description: INodeProperties[] = [
 				description:
 					'Whether a session that does not exist (already ended or deleted) counts as done instead of failing the item',
 			},
-		],
-	},
+		]),
 ];
 
 /** DELETE /livekit/delete-session/{task_id}: the avatar leaves the room and the session ends. */

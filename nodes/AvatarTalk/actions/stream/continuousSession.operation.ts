@@ -27,6 +27,7 @@ import {
 	sessionTimeoutOption,
 } from '../fields';
 import { VideoCollector, describeAvatarTalkClose, parseServerText, readSessionLimits, wsApiError, wsOptions } from './common';
+import { optionsCollection } from '../../../shared/fields';
 
 type InputMode = 'append' | 'queue';
 
@@ -92,13 +93,7 @@ export const description: INodeProperties[] = [
 			'The language of the speech. AvatarTalk currently supports only English for continuous sessions; another language works only if AvatarTalk has enabled it for your account, else the session is refused.',
 	}),
 	outputBinaryField(),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
+	optionsCollection([
 			{
 				displayName: 'Buffer Report Interval (Ms)',
 				name: 'bufferReportIntervalMs',
@@ -172,8 +167,7 @@ export const description: INodeProperties[] = [
 				default: 2000,
 				description: 'Amount of video the server aims to keep ahead of playback',
 			},
-		],
-	},
+		]),
 ];
 
 /**

@@ -19,6 +19,7 @@ import {
 	sessionTimeoutOption,
 } from '../fields';
 import { VideoCollector, parseServerText, readSessionLimits, wsOptions } from './common';
+import { optionsCollection } from '../../../shared/fields';
 
 type InputType = 'text' | 'audio';
 type OutputType = 'file' | 'livekit' | 'rtmp';
@@ -110,13 +111,7 @@ export const description: INodeProperties[] = [
 	emotionField(true),
 	languageField(),
 	outputBinaryField({ displayOptions: { show: { outputType: ['file'] } } }),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
+	optionsCollection([
 			{
 				displayName: 'Audio Chunk Size (KB)',
 				name: 'audioChunkKb',
@@ -145,8 +140,7 @@ export const description: INodeProperties[] = [
 				placeholder: '123e4567-e89b-12d3-a456-426614174000',
 				description: 'A UUID identifying this stream. Leave empty to get a new one.',
 			},
-		],
-	},
+		]),
 ];
 
 /**

@@ -14,6 +14,7 @@ import {
 	languageField,
 	outputBinaryField,
 } from '../fields';
+import { optionsCollection } from '../../../shared/fields';
 
 type Mode = 'wait' | 'stream' | 'delayed';
 
@@ -66,14 +67,7 @@ export const description: INodeProperties[] = [
 	},
 	outputBinaryField({ displayOptions: { show: { mode: ['wait'], downloadVideo: [true] } } }),
 	outputBinaryField({ displayOptions: { show: { mode: ['stream'] } } }),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [{ ...fileNameOption, displayOptions: { hide: { '/mode': ['delayed'] } } }, concurrencyOption],
-	},
+	optionsCollection([{ ...fileNameOption, displayOptions: { hide: { '/mode': ['delayed'] } } }, concurrencyOption]),
 ];
 
 interface InferenceResponse extends IDataObject {

@@ -5,6 +5,7 @@ import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { avatarTalk, videoFileName } from '../../transport';
 import { concurrencyOption, fileNameOption, outputBinaryField } from '../fields';
+import { optionsCollection } from '../../../shared/fields';
 
 export const description: INodeProperties[] = [
 	{
@@ -43,14 +44,7 @@ export const description: INodeProperties[] = [
 		default: '',
 	},
 	outputBinaryField(),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [fileNameOption, concurrencyOption],
-	},
+	optionsCollection([fileNameOption, concurrencyOption]),
 ];
 
 export function concurrency(this: IExecuteFunctions): number {

@@ -4,6 +4,7 @@ import type { OperationContext, OperationResult } from '../../../shared/router';
 import { downloadJobVideo, getDownloadLink } from '../../helpers/download';
 import type { InputValidator } from '../../../shared/validation';
 import { jobIdField, linkRequest } from '../common';
+import { outputBinaryField } from '../../../shared/fields';
 
 export const description: INodeProperties[] = [
 	jobIdField,
@@ -22,15 +23,7 @@ export const description: INodeProperties[] = [
 		default: false,
 		description: 'Whether to also download the MP4 into the item as binary data',
 	},
-	{
-		displayName: 'Put Output File in Field',
-		name: 'binaryPropertyName',
-		type: 'string',
-		default: 'data',
-		required: true,
-		displayOptions: { show: { downloadVideo: [true] } },
-		hint: 'The name of the output binary field to put the video in',
-	},
+	outputBinaryField({ displayOptions: { show: { downloadVideo: [true] } }, hint: 'The name of the output binary field to put the video in' }),
 ];
 
 export const concurrency = () => 5;

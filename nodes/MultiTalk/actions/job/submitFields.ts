@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { SubmitParameters } from '../../helpers/submitBody';
 import { RESOLUTIONS } from '../../helpers/submitBody';
+import { optionsCollection } from '../../../shared/fields';
 
 /** The Submit Job fields, shared by Submit Job and Submit and Wait. */
 export const submitFields: INodeProperties[] = [
@@ -59,13 +60,7 @@ export const submitFields: INodeProperties[] = [
 		description:
 			'Optional. MultiTalk calls this URL when the job ends. Paste a MultiTalk Trigger URL, or use {{ $execution.resumeUrl }} with a Wait node set to "On Webhook Call".',
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		options: [
+	optionsCollection([
 			{
 				displayName: 'Audio CFG',
 				name: 'audioCfg',
@@ -124,8 +119,7 @@ export const submitFields: INodeProperties[] = [
 				default: 20,
 				description: 'More steps: better quality, slower (10 to 50; MultiTalk’s default is 20)',
 			},
-		],
-	},
+		]),
 ];
 
 
