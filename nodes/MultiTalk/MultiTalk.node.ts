@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { requestSettingsProperty } from '../shared/requestSettings';
 import { route } from '../shared/router';
 import { batchSettingsProperty } from './actions/common';
+import { searchJobs } from './methods/listSearch';
 import { operations, properties } from './actions/router';
 import { MAIN_CONNECTION } from '../shared/compat';
 
@@ -22,6 +23,8 @@ export class MultiTalk implements INodeType {
 		credentials: [{ name: 'multiTalkApi', required: true }],
 		properties: [...properties, batchSettingsProperty, requestSettingsProperty],
 	};
+
+	methods = { listSearch: { searchJobs } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await route.call(this, operations);

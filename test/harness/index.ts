@@ -5,7 +5,7 @@
  *   expect(result.status).toBe('success');
  *   expect(result.json('MultiTalk')).toEqual([{ status: 'ok' }]);
  */
-export { runWorkflow, testCredential } from './run';
+export { listSearch, runWorkflow, testCredential } from './run';
 export type { CredentialTestResult, RunError, RunOptions, RunResult, WorkflowJson } from './run';
 export { cleanupHarness, getRuntime } from './runtime';
 export { PACKAGE_NAME, STAND_INS, loadPackageTypes } from './types';

@@ -6,7 +6,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { ExecuteContext, ExecutionLifecycleHooks, RoutingNode, WorkflowExecute } from 'n8n-core';
+import { ExecuteContext, ExecutionLifecycleHooks, LoadOptionsContext, RoutingNode, WorkflowExecute } from 'n8n-core';
 import type {
 	ExecutionStatus,
 	IBinaryData,
@@ -15,6 +15,8 @@ import type {
 	IConnections,
 	IDataObject,
 	INode,
+	INodeListSearchResult,
+	INodeParameters,
 	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
@@ -449,4 +451,36 @@ export async function testCredential(
 		if (value === rule.properties.value) return { status: 'Error', message: rule.properties.message };
 	}
 	return { status: 'OK', message: 'Connection successful!' };
+}
+
+/**
+ * Calls a node's `methods.listSearch[method]` the way the editor's resource-locator picker does:
+ * n8n-core's LoadOptionsContext on a one-node workflow holding `parameters`, with the given
+ * credential data.
+ */
+export async function listSearch(
+	nodeTypeName: string,
+	method: string,
+	options: { credentials: CredentialStore; parameters?: INodeParameters; filter?: string; paginationToken?: string },
+): Promise<INodeListSearchResult> {
+	await getRuntime();
+	const packageTypes = loadPackageTypes();
+	const nodeTypes = new HarnessNodeTypes({ ...packageTypes.nodes });
+	const nodeType = nodeTypes.getByNameAndVersion(nodeTypeName);
+	const search = nodeType.methods?.listSearch?.[method];
+	if (!search) throw new Error(`${nodeTypeName} has no listSearch method "${method}"`);
+	const store: CredentialStore = structuredClone(options.credentials);
+	const credentialsHelper = new HarnessCredentialsHelper(new HarnessCredentialTypes(packageTypes.credentials), store);
+	const node: INode = {
+		id: 'picker',
+		name: 'Picker',
+		type: nodeTypeName,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: options.parameters ?? {},
+		credentials: Object.fromEntries(Object.keys(store).map((name) => [name, { id: `harness-${name}`, name }])),
+	};
+	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
+	const context = new LoadOptionsContext(workflow, node, baseAdditionalData(credentialsHelper, {}), 'parameters');
+	return await search.call(context, options.filter, options.paginationToken);
 }

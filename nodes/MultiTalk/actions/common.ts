@@ -11,15 +11,53 @@ import { outputBinaryField } from '../../shared/fields';
 /** The documented plan limit: 10 jobs at once. */
 export const DEFAULT_MAX_CONCURRENT_JOBS = 10;
 
+/**
+ * A job picker: From List (List Jobs, newest first), By ID (by default the incoming item's
+ * job_id, as before), By URL (the job's API URL). Workflows saved when this was a text field
+ * hold a plain string; n8n hands that through as the value, so they keep working (read it with
+ * `extractValue: true`, see readJobId).
+ */
 export const jobIdField: INodeProperties = {
 	displayName: 'Job ID',
 	name: 'jobId',
-	type: 'string',
+	type: 'resourceLocator',
 	required: true,
-	default: '={{ $json.job_id }}',
-	placeholder: '550e8400-e29b-41d4-a716-446655440000',
-	description: 'The job_id that Submit Job returned (by default taken from the incoming item)',
+	default: { mode: 'id', value: '={{ $json.job_id }}' },
+	description: 'The job: pick it from the list, or give the job_id that Submit Job returned (by default taken from the incoming item)',
+	modes: [
+		{
+			displayName: 'From List',
+			name: 'list',
+			type: 'list',
+			placeholder: 'Select a job…',
+			typeOptions: { searchListMethod: 'searchJobs', searchable: true, searchFilterRequired: false },
+		},
+		{
+			displayName: 'By ID',
+			name: 'id',
+			type: 'string',
+			placeholder: '550e8400-e29b-41d4-a716-446655440000',
+		},
+		{
+			displayName: 'By URL',
+			name: 'url',
+			type: 'string',
+			placeholder: 'https://multitalk.example.com/api/v1/jobs/550e8400-e29b-41d4-a716-446655440000',
+			validation: [
+				{
+					type: 'regex',
+					properties: { regex: '.*/jobs/[^/?#]+.*', errorMessage: 'Not a MultiTalk job URL (…/api/v1/jobs/<job_id>)' },
+				},
+			],
+			extractValue: { type: 'regex', regex: '/jobs/([^/?#]+)' },
+		},
+	],
 };
+
+/** The Job ID, whether saved as a picker value or (older workflows) as a plain string. */
+export function readJobId(ctx: IExecuteFunctions, itemIndex: number): unknown {
+	return ctx.getNodeParameter('jobId', itemIndex, '', { extractValue: true });
+}
 
 export const maxConcurrentJobsField: INodeProperties = {
 	displayName: 'Max Concurrent Jobs',

@@ -4,14 +4,14 @@ import { providerApiError } from '../../../shared/errors';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { multiTalk } from '../../transport';
 import type { InputValidator } from '../../../shared/validation';
-import { jobIdField } from '../common';
+import { jobIdField, readJobId } from '../common';
 
 export const description: INodeProperties[] = [jobIdField];
 
 export const concurrency = () => 5;
 
 export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): string {
-	return v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, ''));
+	return v.pathId('Job ID', readJobId(this, itemIndex));
 }
 
 /**

@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { downloadJobVideo, getDownloadLink } from '../../helpers/download';
 import type { InputValidator } from '../../../shared/validation';
-import { jobIdField, linkRequest } from '../common';
+import { jobIdField, linkRequest, readJobId } from '../common';
 import { outputBinaryField } from '../../../shared/fields';
 
 export const description: INodeProperties[] = [
@@ -32,7 +32,7 @@ export const concurrency = () => 5;
 export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator) {
 	const download = this.getNodeParameter('downloadVideo', itemIndex, false) as boolean;
 	return {
-		jobId: v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, '')),
+		jobId: v.pathId('Job ID', readJobId(this, itemIndex)),
 		expiration: v.number('Link Valid For (Seconds)', this.getNodeParameter('expiration', itemIndex, 3600), { min: 1, max: 86400, integer: true }),
 		download,
 		binaryPropertyName: download

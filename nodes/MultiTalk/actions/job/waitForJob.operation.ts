@@ -6,7 +6,7 @@ import { downloadJobVideo } from '../../helpers/download';
 import { multiTalk } from '../../transport';
 import type { WaitSettings } from '../common';
 import type { InputValidator } from '../../../shared/validation';
-import { jobIdField, linkRequest, maxConcurrentJobs, maxConcurrentJobsField, readWaitSettings, waitFields, watchJob } from '../common';
+import { jobIdField, linkRequest, maxConcurrentJobs, readJobId, maxConcurrentJobsField, readWaitSettings, waitFields, watchJob } from '../common';
 
 export const description: INodeProperties[] = [jobIdField, ...waitFields, maxConcurrentJobsField];
 
@@ -52,7 +52,7 @@ export async function finishWaiting(
 }
 
 export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): { jobId: string; wait: WaitSettings } {
-	return { jobId: v.pathId('Job ID', this.getNodeParameter('jobId', itemIndex, '')), wait: readWaitSettings(this, itemIndex, v) };
+	return { jobId: v.pathId('Job ID', readJobId(this, itemIndex)), wait: readWaitSettings(this, itemIndex, v) };
 }
 
 export async function execute(this: IExecuteFunctions, op: OperationContext<{ jobId: string; wait: WaitSettings }>): Promise<OperationResult> {
