@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { requestSettingsProperty } from '../shared/requestSettings';
 import { route } from '../shared/router';
 import { operations, properties } from './actions/router';
+import { searchSessions } from './methods/listSearch';
 import { MAIN_CONNECTION } from '../shared/compat';
 
 export class AvaTar implements INodeType {
@@ -21,6 +22,8 @@ export class AvaTar implements INodeType {
 		credentials: [{ name: 'avaTarApi', required: true }],
 		properties: [...properties, requestSettingsProperty],
 	};
+
+	methods = { listSearch: { searchSessions } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await route.call(this, operations);

@@ -1,0 +1,37 @@
+import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
+
+import { apiRequest } from '../../shared/http';
+import type { RequestContext } from '../../shared/http';
+import { avaTar } from '../transport';
+
+/**
+ * The Session ID picker's "From list": the server's active sessions (GET /v1/streaming.sessions),
+ * newest first, labelled with status, start time and duration. The API has no search, so the
+ * typed filter matches the session ID or status here.
+ */
+export async function searchSessions(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+	// apiRequest needs only getNode, getCredentials and the request helpers, which the editor's
+	// list-search context has too (it has no binary helpers, hence not in RequestContext).
+	const response = await apiRequest<{ sessions?: IDataObject[] }>(this as unknown as RequestContext, avaTar, {
+		method: 'GET',
+		url: '/v1/streaming.sessions',
+		limits: { maxAttempts: 2 },
+	});
+	const sessions = Array.isArray(response.body.sessions) ? response.body.sessions : [];
+	const wanted = (filter ?? '').trim().toLowerCase();
+	const created = (session: IDataObject) => Date.parse(String(session.created_at ?? '')) || 0;
+	return {
+		results: sessions
+			.filter((session) => typeof session.session_id === 'string' && session.session_id !== '')
+			.filter((session) => !wanted || `${String(session.session_id)} ${String(session.status ?? '')}`.toLowerCase().includes(wanted))
+			.sort((a, b) => created(b) - created(a))
+			.map((session) => {
+				const started = String(session.created_at ?? '').replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
+				const duration = typeof session.duration === 'number' ? ` · ${Math.round(session.duration)} s` : '';
+				return {
+					name: `${String(session.status ?? 'unknown')} · ${started}${duration} · ${String(session.session_id)}`,
+					value: String(session.session_id),
+				};
+			}),
+	};
+}
