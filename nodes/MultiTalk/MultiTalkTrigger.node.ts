@@ -225,9 +225,9 @@ export class MultiTalkTrigger implements INodeType {
 		const ledger = this.getWorkflowStaticData('node') as DeliveryLedger;
 		if (dedup) {
 			if (alreadyDelivered(ledger, key, Date.now()) || !processClaims.claim(claimKey, Date.now())) {
-				// put back records of this process that another process's save dropped (n8n stores
-				// the static data after this answer when it changed)
-				processLedgers.mergeInto(ledgerId, ledger, Date.now());
+				// A duplicate changes nothing: writing the ledger back here (so that n8n stores it
+				// again) made n8n leave MultiTalk's retries unanswered past 10 s under a burst
+				// (test/e2e/reliability/realN8n.test.ts).
 				return { webhookResponse: { received: true, started: false, reason: 'duplicate' } };
 			}
 			recordDelivery(ledger, key, Date.now());

@@ -51,7 +51,12 @@ interface CancelOutcome {
 	openAfter1s: number;
 	/** Open while busy, just before the cancel (proves the check can fail). */
 	openBefore: number;
-	/** Requests the service received more than 50 ms after the cancel (over the next second). */
+	/**
+	 * Requests the service received after the run had ended (watched until 1.5 s after the
+	 * cancel). A poll or retry loop left behind keeps sending (the polls here are 0.2 s apart);
+	 * one request may be a poll that had already left when the cancel came and reached the
+	 * service a little later on a loaded machine (seen: 130 ms), so at most one is allowed.
+	 */
 	late: number;
 	before: number;
 }
@@ -75,11 +80,12 @@ async function cancelWhileBusy(c: CancelCase): Promise<CancelOutcome> {
 		const abortAt = Date.now();
 		controller.abort();
 		const result = await running;
-		const stoppedMs = Date.now() - abortAt;
+		const endedAt = Date.now();
+		const stoppedMs = endedAt - abortAt;
 		const openAfter1s = await waitForNoConnections(emulator, Math.max(0, abortAt + 1000 - Date.now()), [c.service]);
 		// A poll or retry loop left behind would keep sending: watch a little longer.
-		await sleep(Math.max(0, abortAt + 1000 - Date.now()));
-		const late = emulator.requests({ service: c.service }).filter((r) => r.at > abortAt + 50).length;
+		await sleep(Math.max(250, abortAt + 1500 - Date.now()));
+		const late = emulator.requests({ service: c.service }).filter((r) => r.at > endedAt).length;
 		return { result, stoppedMs, openAfter1s, openBefore, late, before };
 	} finally {
 		await emulator.close();
@@ -91,7 +97,7 @@ function expectCancelled(outcome: CancelOutcome) {
 	expect(outcome.result.settled).toBe(true);
 	expect(outcome.stoppedMs).toBeLessThan(1000);
 	expect(outcome.openAfter1s).toBe(0);
-	expect(outcome.late).toBe(0);
+	expect(outcome.late).toBeLessThanOrEqual(1);
 	expect(outcome.result.items(NODE)).toHaveLength(0);
 }
 
