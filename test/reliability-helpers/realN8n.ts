@@ -57,7 +57,7 @@ export async function waitForPostWebhook(url: string, timeoutMs = 60_000): Promi
 		}).catch(() => undefined);
 		await response?.arrayBuffer();
 		if (response?.status === 204) return;
-		if (Date.now() > deadline) throw new Error(`webhook ${url} never went live`);
+		if (Date.now() > deadline) throw new Error(`The webhook ${url} never went live (last status ${response?.status})`);
 		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
 }

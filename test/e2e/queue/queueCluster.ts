@@ -20,6 +20,7 @@ import path from 'node:path';
 
 import type { CredentialFixture, N8nHome, WorkflowFixture } from '../n8nRunner';
 import { createN8nHome, ensureBuilt, freePort, provisionN8n, runN8nCli, spawnN8n } from '../n8nRunner';
+import { waitForPostWebhook } from '../../reliability-helpers/realN8n';
 
 export interface QueueAddresses {
 	postgres: { host: string; port: number; user: string; password: string };
@@ -364,21 +365,6 @@ async function dropDatabase(addresses: QueueAddresses, database: string): Promis
 		await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
 	} finally {
 		await admin.end().catch(() => undefined);
-	}
-}
-
-/** A CORS preflight for POST answers 204 once the webhook process knows the published webhook. */
-async function waitForPostWebhook(url: string, timeoutMs = 60_000): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const response = await fetch(url, {
-			method: 'OPTIONS',
-			headers: { Origin: 'http://127.0.0.1', 'Access-Control-Request-Method': 'POST' },
-		}).catch(() => undefined);
-		await response?.arrayBuffer();
-		if (response?.status === 204) return;
-		if (Date.now() > deadline) throw new Error(`The webhook ${url} never went live (last status ${response?.status})`);
-		await new Promise((resolve) => setTimeout(resolve, 250));
 	}
 }
 
