@@ -1,96 +1,137 @@
+/**
+ * pollUntil and RequestPacer on a fake clock (test/helpers/fakeClock.ts): every wait is exact,
+ * and a loaded machine cannot make a gap look longer or shorter than it is.
+ */
 import type { INode, IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { RequestPacer, formatDuration, pollUntil } from '../../../nodes/shared/polling';
+import { advance, fakeElapsed, runToEnd, useFakeClock, useRealClock } from '../../helpers/fakeClock';
 
 const node = { id: '1', name: 'Poller', type: 't', typeVersion: 1, position: [0, 0], parameters: {} } as INode;
 const ctx = { getNode: () => node } as unknown as IExecuteFunctions;
 
+beforeEach(() => useFakeClock());
+afterEach(() => useRealClock());
+
 describe('pollUntil', () => {
-	it('checks until done, waiting the interval (growing with backoff) between checks', async () => {
+	it('checks until done, waiting the interval (growing with backoff, capped) between checks', async () => {
 		const at: number[] = [];
 		let n = 0;
-		const started = Date.now();
-		const result = await pollUntil(ctx, {
-			check: async () => {
-				at.push(Date.now() - started);
-				return ++n;
-			},
-			isDone: (v) => v === 4,
-			describe: (v) => `at ${v}`,
-			timeoutMs: 10_000,
-			intervalMs: 100,
-			backoffFactor: 3,
-			maxIntervalMs: 150,
-		});
-		expect(result).toBe(4);
-		// Uncapped the waits would be 100, 300, 900 ms; capped they are 100, 150, 150.
-		const gaps = at.slice(1).map((t, i) => t - at[i]);
-		expect(gaps[0]).toBeGreaterThanOrEqual(95);
-		expect(gaps[1]).toBeGreaterThanOrEqual(145);
-		expect(gaps[2]).toBeGreaterThanOrEqual(145);
-		expect(gaps[2]).toBeLessThan(600);
+		const result = await runToEnd(
+			pollUntil(ctx, {
+				check: async () => {
+					at.push(fakeElapsed());
+					return ++n;
+				},
+				isDone: (v) => v === 5,
+				describe: (v) => `at ${v}`,
+				timeoutMs: 10_000,
+				intervalMs: 100,
+				backoffFactor: 2,
+				maxIntervalMs: 350,
+			}),
+		);
+		expect(result).toBe(5);
+		// Uncapped the waits would be 100, 200, 400, 800 ms; capped at 350 they are 100, 200, 350, 350.
+		expect(at).toEqual([0, 100, 300, 650, 1000]);
 	});
 
 	it('never overruns its deadline and says what it was waiting for', async () => {
-		const started = Date.now();
-		const error = await pollUntil(ctx, {
-			check: async () => 'processing',
-			isDone: () => false,
-			describe: (v) => `job 7 is still ${v}`,
-			timeoutMs: 1000,
-			intervalMs: 700,
-			itemIndex: 2,
-		}).catch((e: unknown) => e);
-		const elapsed = Date.now() - started;
+		const at: number[] = [];
+		const error = await runToEnd(
+			pollUntil(ctx, {
+				check: async () => {
+					at.push(fakeElapsed());
+					return 'processing';
+				},
+				isDone: () => false,
+				describe: (v) => `job 7 is still ${v}`,
+				timeoutMs: 1000,
+				intervalMs: 700,
+				itemIndex: 2,
+			}).catch((e: unknown) => e),
+		);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect((error as NodeOperationError).message).toBe('Timed out after 1 s: job 7 is still processing');
 		expect((error as NodeOperationError).context.itemIndex).toBe(2);
-		// Checks at 0 and 700 ms, then the last wait shrinks to 300 ms; a full wait would end at 1400.
-		expect(elapsed).toBeGreaterThanOrEqual(995);
-		expect(elapsed).toBeLessThan(1350);
+		// Checks at 0 and 700 ms, then the last wait shrinks to 300 ms (a full one would end at 1400).
+		expect(at).toEqual([0, 700, 1000]);
+		expect(fakeElapsed()).toBe(1000);
 	});
 
-	it('stops at once when the signal fires', async () => {
+	it('stops at once when the signal fires, mid-wait', async () => {
 		const controller = new AbortController();
-		setTimeout(() => controller.abort(), 100);
-		const started = Date.now();
-		const error = await pollUntil(ctx, {
-			check: async () => 0,
+		let checks = 0;
+		let outcome: unknown;
+		const polling = pollUntil(ctx, {
+			check: async () => ++checks,
 			isDone: () => false,
 			describe: () => '',
 			timeoutMs: 60_000,
 			intervalMs: 10_000,
 			signal: controller.signal,
-		}).catch((e: unknown) => e);
-		expect((error as Error).message).toBe('The execution was cancelled');
-		expect(Date.now() - started).toBeLessThan(1000);
+		}).then(
+			() => 'resolved',
+			(e: unknown) => (outcome = e),
+		);
+		await advance(100);
+		expect(checks).toBe(1);
+		expect(outcome).toBeUndefined();
+		controller.abort();
+		await advance(0); // no timer needs to fire for the cancel to arrive
+		await polling;
+		expect((outcome as Error).message).toBe('The execution was cancelled');
+		expect(fakeElapsed()).toBe(100);
+		expect(checks).toBe(1);
 	});
 });
 
 describe('RequestPacer', () => {
 	it('lets a burst up to the limit through, then spaces the rest by the window', async () => {
 		const pacer = new RequestPacer(ctx, 3, 1000);
-		const started = Date.now();
 		const times: number[] = [];
-		for (let i = 0; i < 5; i++) {
-			await pacer.take();
-			times.push(Date.now() - started);
-		}
-		expect(times.slice(0, 3).every((t) => t < 500)).toBe(true);
-		expect(times[3]).toBeGreaterThanOrEqual(990);
-		expect(times[4]).toBeGreaterThanOrEqual(990);
+		await runToEnd(
+			(async () => {
+				for (let i = 0; i < 5; i++) {
+					await pacer.take();
+					times.push(fakeElapsed());
+				}
+			})(),
+		);
+		// three at once; the 4th when the 1st leaves the window (+1 ms), the 5th with it
+		expect(times).toEqual([0, 0, 0, 1001, 1001]);
 	});
 
-	it('is shared: concurrent takers together stay under the limit', async () => {
+	it('is shared: concurrent takers together stay under the limit in every window', async () => {
 		const pacer = new RequestPacer(ctx, 4, 1000);
-		const started = Date.now();
-		const times = await Promise.all(Array.from({ length: 8 }, async () => {
-			await pacer.take();
-			return Date.now() - started;
-		}));
+		const times = await runToEnd(
+			Promise.all(
+				Array.from({ length: 10 }, async () => {
+					await pacer.take();
+					return fakeElapsed();
+				}),
+			),
+		);
 		times.sort((a, b) => a - b);
-		expect(times.filter((t) => t < 990)).toHaveLength(4);
+		expect(times.filter((t) => t === 0)).toHaveLength(4);
+		for (const t of times) expect(times.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(4);
+		expect(times[9]).toBeLessThan(3000);
+	});
+
+	it('a cancel stops a waiting taker at once', async () => {
+		const pacer = new RequestPacer(ctx, 1, 60_000);
+		await pacer.take();
+		const controller = new AbortController();
+		let outcome: unknown;
+		const waiting = pacer.take(controller.signal).catch((e: unknown) => (outcome = e));
+		await advance(5000);
+		expect(outcome).toBeUndefined();
+		controller.abort();
+		await advance(0);
+		await waiting;
+		expect((outcome as Error).message).toBe('The execution was cancelled');
+		expect(fakeElapsed()).toBe(5000);
 	});
 });
 
