@@ -8,7 +8,7 @@ import type { InputValidator } from '../../../shared/validation';
 import type { WsMessage } from '../../../shared/websocket';
 import { WsSession } from '../../../shared/websocket';
 import { avaTar, realtimeHeaders, realtimeUrl } from '../../transport';
-import { joinWavs } from '../../wav';
+import { joinWavs } from '../../../shared/wav';
 
 /**
  * One realtime exchange on the session WebSocket (`<wsUrl>/<session_id>`), shared by "Send

@@ -1,5 +1,5 @@
 import { fixture } from '../../emulator/media';
-import { WavError, parseWav, wavMismatches } from '../../../nodes/shared/wav';
+import { WavError, buildWav, joinWavs, parseWav, wavMismatches } from '../../../nodes/shared/wav';
 
 const AVATARTALK = { sampleRate: 16000, channels: 1, bitsPerSample: 16, encoding: 'pcm' } as const;
 
@@ -95,5 +95,67 @@ describe('parseWav', () => {
 	])('rejects %s', (_name, make, message) => {
 		expect(() => parseWav(make())).toThrow(WavError);
 		expect(() => parseWav(make())).toThrow(message);
+	});
+});
+
+describe('WAV joining (AvaTar realtime replies)', () => {
+	const reply = fixture('reply-24k-mono.wav');
+	const stereo = fixture('stereo-44k.wav');
+
+	it('reads the fixture (fmt, LIST skipped, data) with its raw fmt chunk and samples', () => {
+		const wav = parseWav(reply);
+		expect(wav).toMatchObject({ audioFormat: 1, encoding: 'pcm', channels: 1, sampleRate: 24000, byteRate: 48000, blockAlign: 2, bitsPerSample: 16 });
+		expect(wav.fmt.length).toBe(16);
+		expect(wav.data.length).toBe(24000); // 0.5 s of 16-bit mono at 24 kHz
+		expect(wav.dataBytes).toBe(wav.data.length);
+	});
+
+	it('joins pieces into one WAV with the same samples and format', () => {
+		const wav = parseWav(reply);
+		const half = wav.data.length / 2;
+		const pieces = [buildWav(wav.fmt, wav.data.subarray(0, half)), buildWav(wav.fmt, wav.data.subarray(half))];
+		const joined = joinWavs(pieces)!;
+		const back = parseWav(joined.wav);
+		expect(back).toMatchObject({ sampleRate: 24000, channels: 1, bitsPerSample: 16, encoding: 'pcm' });
+		expect(back.data.equals(wav.data)).toBe(true);
+		expect(joined.durationSeconds).toBeCloseTo(0.5, 5);
+		expect(joined.wav.readUInt32LE(4)).toBe(joined.wav.length - 8);
+		expect(joined.wav.length).toBe(44 + wav.data.length);
+	});
+
+	it('returns a single piece unchanged', () => {
+		expect(joinWavs([reply])!.wav).toBe(reply);
+	});
+
+	it('refuses to join different formats or non-WAV pieces', () => {
+		expect(joinWavs([reply, stereo])).toBeUndefined();
+		expect(joinWavs([reply, Buffer.from('raw pcm')])).toBeUndefined();
+		expect(joinWavs([reply, Buffer.from('RIFF\0\0\0\0WAVEdata\0\0\0\0')])).toBeUndefined(); // data, no fmt
+		expect(joinWavs([])).toBeUndefined();
+	});
+
+	it('pads an odd data chunk and clamps an overstated data size', () => {
+		const wav = parseWav(reply);
+		const odd = buildWav(wav.fmt, Buffer.from([1, 2, 3]));
+		expect(odd.length % 2).toBe(0);
+		expect(parseWav(odd).data).toEqual(Buffer.from([1, 2, 3]));
+		const streamed = Buffer.from(buildWav(wav.fmt, Buffer.alloc(10)));
+		streamed.writeUInt32LE(0xffffffff, 40);
+		expect(parseWav(streamed).data.length).toBe(10);
+	});
+
+	it('reads the sub-format of an extensible header', () => {
+		const fmt = Buffer.alloc(40);
+		fmt.writeUInt16LE(0xfffe, 0);
+		fmt.writeUInt16LE(1, 2);
+		fmt.writeUInt32LE(16000, 4);
+		fmt.writeUInt32LE(64000, 8);
+		fmt.writeUInt16LE(4, 12);
+		fmt.writeUInt16LE(32, 14);
+		fmt.writeUInt16LE(22, 16);
+		fmt.writeUInt16LE(3, 24); // IEEE float
+		const info = parseWav(buildWav(fmt, Buffer.alloc(64)));
+		expect(info).toMatchObject({ audioFormat: 0xfffe, encoding: 'float', sampleRate: 16000, dataBytes: 64 });
+		expect(info.fmt.length).toBe(40);
 	});
 });
