@@ -30,7 +30,7 @@ export const requestSettingsProperty: INodeProperties = {
 				'When the service says "retry after N seconds" (rate limits), wait up to this long; a longer request fails the item instead',
 		},
 		{
-			displayName: 'Timeout (Seconds)',
+			displayName: 'Request Timeout (Seconds)',
 			name: 'timeoutSeconds',
 			type: 'number',
 			typeOptions: { minValue: 1 },

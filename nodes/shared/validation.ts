@@ -91,6 +91,15 @@ export class InputValidator {
 		return s;
 	}
 
+	/** A binary field name (input or output): non-empty, no spaces, at most 200 characters. */
+	binaryField(field: string, value: unknown): string {
+		const s = String(value ?? '').trim();
+		if (s === '' || /\s/.test(s) || s.length > 200) {
+			this.fail(field, s === '' ? 'is required' : `"${s.slice(0, 40)}" is not a usable binary field name`, 'a name without spaces, up to 200 characters, e.g. data');
+		}
+		return s;
+	}
+
 	/** An identifier to put in a URL path: non-empty, no slashes, no whitespace. */
 	pathId(field: string, value: unknown): string {
 		const s = String(value ?? '').trim();

@@ -71,7 +71,7 @@ export const BAD_INPUTS: BadInput[] = [
 		node: 'museTalk',
 		what: 'audio and video put in the same binary field',
 		params: { ...generate, downloadAudio: true, audioBinaryProperty: 'data' },
-		field: 'Audio Output Field',
+		field: 'Put Audio in Field',
 		allowed: /two different names/,
 	},
 	{
@@ -92,7 +92,7 @@ export const BAD_INPUTS: BadInput[] = [
 		node: 'museTalk',
 		what: 'wait timeout of 0 seconds',
 		params: { resource: 'session', operation: 'create', waitTimeoutSeconds: 0 },
-		field: 'Timeout (Seconds)',
+		field: 'Wait Timeout (Seconds)',
 		allowed: /a number from 1 to 86400/,
 	},
 	{
@@ -157,7 +157,7 @@ export const BAD_INPUTS: BadInput[] = [
 		node: 'liveTalking',
 		what: 'output field name with a space',
 		params: { resource: 'recording', operation: 'download', sessionId: '7', binaryPropertyName: 'my field' },
-		field: 'Output Field',
+		field: 'Put Video in Field',
 		allowed: /a name without spaces/,
 	},
 

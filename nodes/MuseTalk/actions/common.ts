@@ -125,15 +125,6 @@ export function readGenerationBody(ctx: IExecuteFunctions, itemIndex: number, v:
 	return body;
 }
 
-/** A binary output field name: non-empty, no spaces. */
-export function binaryField(v: InputValidator, label: string, value: unknown): string {
-	const name = String(value ?? '').trim();
-	if (name === '' || /\s/.test(name)) {
-		v.fail(label, name === '' ? 'is required' : `"${name}" is not a valid field name`, 'a name without spaces, e.g. data');
-	}
-	return name;
-}
-
 /** The file name at the end of a URL or path (`/api/v1/generate/video/x.mp4` -> `x.mp4`). */
 export function fileNameOf(url: string): string {
 	const path = url.split(/[?#]/)[0];

@@ -208,7 +208,7 @@ describe('LiveTalking · Recording → Start, Stop, Download', () => {
 		expect(JSON.stringify(s3[0].headers)).not.toContain(token);
 	});
 
-	it('without a title sends only the session ID; Download File off returns the link only', async () => {
+	it('without a title sends only the session ID; Download Video off returns the link only', async () => {
 		const sessionId = newSessionId();
 		await record(sessionId, 'start');
 		await record(sessionId, 'stop');
@@ -221,7 +221,7 @@ describe('LiveTalking · Recording → Start, Stop, Download', () => {
 		expect(emulator.requests({ service: 's3' })).toHaveLength(0);
 	});
 
-	it('puts the recording in the chosen Output Field', async () => {
+	it('puts the recording in the chosen Put Video in Field', async () => {
 		const sessionId = newSessionId();
 		await record(sessionId, 'start');
 		await record(sessionId, 'stop');
@@ -281,8 +281,8 @@ describe('LiveTalking · Recording → Start, Stop, Download', () => {
 		['stop', { sessionId: '-1' }, 'Session ID: -1 is out of range'],
 		['download', { sessionId: '2.5' }, 'Session ID: 2.5 is not a whole number'],
 		['download', { sessionId: '5', title: 't'.repeat(256) }, 'Title: is 256 characters long, more than the 255 allowed'],
-		['download', { sessionId: '5', binaryPropertyName: '={{ "" }}' }, 'Output Field: is required'],
-		['download', { sessionId: '5', binaryPropertyName: 'my file' }, 'Output Field: "my file" is not a valid field name'],
+		['download', { sessionId: '5', binaryPropertyName: '={{ "" }}' }, 'Put Video in Field: is required'],
+		['download', { sessionId: '5', binaryPropertyName: 'my file' }, 'Put Video in Field: "my file" is not a usable binary field name'],
 		['start', { sessionId: '={{ "" }}' }, 'Session ID: is required'],
 	])('%s refuses %j before sending anything', async (operation, parameters, message) => {
 		const result = await run({ resource: 'recording', operation, ...parameters });

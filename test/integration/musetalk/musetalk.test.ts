@@ -197,10 +197,10 @@ describe('MuseTalk · Session → Create', () => {
 
 	it.each([
 		['a path over two lines', { avatarVideoPath: '/a.mp4\n/b.mp4' }, 'Avatar Video Path: is not a valid file path'],
-		['a zero timeout', { waitTimeoutSeconds: 0 }, 'Timeout (Seconds): 0 is out of range'],
+		['a zero timeout', { waitTimeoutSeconds: 0 }, 'Wait Timeout (Seconds): 0 is out of range'],
 		['a zero interval', { pollIntervalSeconds: 0 }, 'Check Every (Seconds): 0 is out of range'],
 		['an interval over an hour', { pollIntervalSeconds: 3601 }, 'Check Every (Seconds): 3601 is out of range'],
-		['a timeout over a day', { waitTimeoutSeconds: 86_401 }, 'Timeout (Seconds): 86401 is out of range'],
+		['a timeout over a day', { waitTimeoutSeconds: 86_401 }, 'Wait Timeout (Seconds): 86401 is out of range'],
 		['a path over 4096 characters', { avatarVideoPath: `/${'a'.repeat(4096)}.mp4` }, 'Avatar Video Path: is not a valid file path'],
 	])('refuses %s before sending anything', async (_label, parameters, message) => {
 		const result = await run({ resource: 'session', operation: 'create', ...parameters });
@@ -468,9 +468,9 @@ describe('MuseTalk · Video → Generate Video From Text', () => {
 		['a malformed Custom Voice ID', { voice: 'custom', customVoiceId: 'george' }, 'Custom Voice ID: "george" is not an ElevenLabs voice ID'],
 		['a malformed Model ID', { modelId: 'Eleven Multilingual' }, 'Model ID: "Eleven Multilingual" is not an ElevenLabs model ID'],
 		['an unknown Voice', { voice: 'abc' }, 'Voice: "abc" is not a valid value'],
-		['the same field for video and audio', { downloadAudio: true, audioBinaryProperty: 'data' }, 'Audio Output Field: "data" is already the Video Output Field'],
-		['an empty Video Output Field', { videoBinaryProperty: '' }, 'Video Output Field: is required'],
-		['an Audio Output Field with a space', { downloadAudio: true, audioBinaryProperty: 'my audio' }, 'Audio Output Field: "my audio" is not a valid field name'],
+		['the same field for video and audio', { downloadAudio: true, audioBinaryProperty: 'data' }, 'Put Audio in Field: "data" is already the field of Put Video in Field'],
+		['an empty Video Output Field', { videoBinaryProperty: ' ' }, 'Put Video in Field: is required'],
+		['an Audio Output Field with a space', { downloadAudio: true, audioBinaryProperty: 'my audio' }, 'Put Audio in Field: "my audio" is not a usable binary field name'],
 	])('refuses %s before sending anything', async (_label, parameters, message) => {
 		emulator.clearLog();
 		const result = await run({ resource: 'video', operation: 'generate', sessionId, text: 'Hello', ...parameters });
@@ -539,7 +539,7 @@ describe('MuseTalk · Video → Generate Streaming Video', () => {
 
 	it.each([
 		['an empty Text', { text: '={{ "" }}' }, 'Text: must not be empty'],
-		['an empty Output Field', { binaryPropertyName: ' ' }, 'Output Field: is required'],
+		['an empty Put Video in Field', { binaryPropertyName: ' ' }, 'Put Video in Field: is required'],
 		['a malformed Custom Voice ID', { voice: 'custom', customVoiceId: 'ABC' }, 'Custom Voice ID: "ABC" is not an ElevenLabs voice ID'],
 	])('refuses %s before sending anything', async (_label, parameters, message) => {
 		emulator.clearLog();
@@ -591,7 +591,7 @@ describe('MuseTalk · Video → Download File', () => {
 	it.each([
 		['an empty File Name', { fileName: '={{ "" }}' }, 'File Name: is required'],
 		['a File Name with spaces', { fileName: 'my video.mp4' }, 'File Name: "my video.mp4" is not a file name'],
-		['an empty Output Field', { fileName: 'x.mp4', binaryPropertyName: '' }, 'Output Field: is required'],
+		['an empty Put Output File in Field', { fileName: 'x.mp4', binaryPropertyName: ' ' }, 'Put Output File in Field: is required'],
 		['a File Name of ".."', { fileName: '..' }, 'File Name: ".." is not a file name'],
 		['an unknown File Type', { fileName: 'x.mp4', fileType: '={{ "pdf" }}' }, 'File Type: "pdf" is not a valid value'],
 	])('refuses %s before sending anything', async (_label, parameters, message) => {

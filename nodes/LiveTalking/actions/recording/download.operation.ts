@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { providerApiError } from '../../../shared/errors';
+import { downloadToggle, outputBinaryField, outputBinaryLabel } from '../../../shared/fields';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { liveTalking } from '../../transport';
@@ -16,22 +17,12 @@ export const description: INodeProperties[] = [
 		placeholder: 'e.g. Product demo',
 		description: `Optional title stored with the recording (up to ${MAX_TITLE_LENGTH} characters)`,
 	},
-	{
-		displayName: 'Download File',
+	downloadToggle('video', {
 		name: 'downloadFile',
-		type: 'boolean',
-		default: true,
-		description:
-			'Whether to fetch the MP4 from the returned download link into a binary field; otherwise only the link (valid for a limited time), recording ID and S3 key are returned',
-	},
-	{
-		displayName: 'Output Field',
-		name: 'binaryPropertyName',
-		type: 'string',
-		default: 'data',
-		description: 'Name of the binary field the MP4 recording is put in',
-		displayOptions: { show: { downloadFile: [true] } },
-	},
+		what: 'the MP4 recording (from the returned download link)',
+		otherwise: 'only the link, valid for a limited time, the recording ID and the S3 key are returned',
+	}),
+	outputBinaryField({ content: 'video', what: 'the MP4 recording', displayOptions: { show: { downloadFile: [true] } } }),
 ];
 
 interface DownloadBody extends IDataObject {
@@ -53,10 +44,7 @@ export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValida
 	const download = this.getNodeParameter('downloadFile', itemIndex, true) as boolean;
 	let field = '';
 	if (download) {
-		field = String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data') ?? '').trim();
-		if (field === '' || /\s/.test(field)) {
-			v.fail('Output Field', field === '' ? 'is required' : `"${field}" is not a valid field name`, 'a name without spaces, e.g. data');
-		}
+		field = v.binaryField(outputBinaryLabel('video'), this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
 	}
 	return { sessionId, title, download, field };
 }

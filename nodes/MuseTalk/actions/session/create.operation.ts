@@ -7,6 +7,7 @@ import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { API, museTalk } from '../../transport';
 import { sessionHint } from '../common';
+import { POLL_INTERVAL_LABEL, pollIntervalField, waitTimeoutField, waitTimeoutLabel } from '../../../shared/fields';
 
 export const description: INodeProperties[] = [
 	{
@@ -26,24 +27,18 @@ export const description: INodeProperties[] = [
 		description:
 			'Whether to wait until the avatar is prepared before passing the session on. Videos can only be generated once the session is ready.',
 	},
-	{
-		displayName: 'Timeout (Seconds)',
+	waitTimeoutField({
 		name: 'waitTimeoutSeconds',
-		type: 'number',
-		typeOptions: { minValue: 1 },
 		default: 300,
-		description: 'How long to wait for the session to become ready before failing the item',
+		what: 'the session to become ready',
 		displayOptions: { show: { waitUntilReady: [true] } },
-	},
-	{
-		displayName: 'Check Every (Seconds)',
-		name: 'pollIntervalSeconds',
-		type: 'number',
-		typeOptions: { minValue: 0.1, numberPrecision: 1 },
+	}),
+	pollIntervalField({
 		default: 2,
-		description: 'How often to ask for the session status at first; the pause then grows gradually up to 15 seconds',
+		what: 'the session status',
+		after: 'the pause then grows gradually up to 15 seconds',
 		displayOptions: { show: { waitUntilReady: [true] } },
-	},
+	}),
 ];
 
 interface StatusBody extends IDataObject {
@@ -72,8 +67,8 @@ export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValida
 	let timeoutMs = 0;
 	let intervalMs = 0;
 	if (wait) {
-		timeoutMs = v.number('Timeout (Seconds)', this.getNodeParameter('waitTimeoutSeconds', itemIndex, 300), { min: 1, max: 86_400 }) * 1000;
-		intervalMs = v.number('Check Every (Seconds)', this.getNodeParameter('pollIntervalSeconds', itemIndex, 2), { min: 0.1, max: 3600 }) * 1000;
+		timeoutMs = v.number(waitTimeoutLabel(), this.getNodeParameter('waitTimeoutSeconds', itemIndex, 300), { min: 1, max: 86_400 }) * 1000;
+		intervalMs = v.number(POLL_INTERVAL_LABEL, this.getNodeParameter('pollIntervalSeconds', itemIndex, 2), { min: 0.1, max: 3600 }) * 1000;
 	}
 	return { avatarVideoPath, wait, timeoutMs, intervalMs };
 }

@@ -3,7 +3,8 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { API, museTalk } from '../../transport';
-import { binaryField, fileHint, fileNameOf, withExtension } from '../common';
+import { outputBinaryField, outputBinaryLabel } from '../../../shared/fields';
+import { fileHint, fileNameOf, withExtension } from '../common';
 
 export const description: INodeProperties[] = [
 	{
@@ -26,13 +27,7 @@ export const description: INodeProperties[] = [
 		description:
 			'The generated file’s name, as in video_file / audio_file of Generate Video from Text. The whole video_url or audio_url works too.',
 	},
-	{
-		displayName: 'Output Field',
-		name: 'binaryPropertyName',
-		type: 'string',
-		default: 'data',
-		description: 'Name of the binary field the file is put in',
-	},
+	outputBinaryField({ content: 'file', what: 'the file' }),
 ];
 
 interface Input {
@@ -49,7 +44,7 @@ export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValida
 	if (name === '' || /[\s/\\?#]/.test(name) || name === '.' || name === '..') {
 		v.fail('File Name', raw === '' ? 'is required' : `"${raw}" is not a file name`, 'a generated file name such as output_12345.mp4 or audio_12345.mp3');
 	}
-	const field = binaryField(v, 'Output Field', this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
+	const field = v.binaryField(outputBinaryLabel('file'), this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
 	return { fileType, name, field };
 }
 

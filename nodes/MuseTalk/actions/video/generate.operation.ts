@@ -4,40 +4,15 @@ import { asNodeError, providerApiError } from '../../../shared/errors';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { API, museTalk } from '../../transport';
-import { binaryField, fileHint, fileNameOf, generationFields, generationHint, readGenerationBody, withExtension } from '../common';
+import { downloadToggle, outputBinaryField, outputBinaryLabel } from '../../../shared/fields';
+import { fileHint, fileNameOf, generationFields, generationHint, readGenerationBody, withExtension } from '../common';
 
 export const description: INodeProperties[] = [
 	...generationFields,
-	{
-		displayName: 'Download Video',
-		name: 'downloadVideo',
-		type: 'boolean',
-		default: true,
-		description: 'Whether to download the generated MP4 into a binary field (otherwise only its URL is returned)',
-	},
-	{
-		displayName: 'Video Output Field',
-		name: 'videoBinaryProperty',
-		type: 'string',
-		default: 'data',
-		description: 'Name of the binary field the MP4 video is put in',
-		displayOptions: { show: { downloadVideo: [true] } },
-	},
-	{
-		displayName: 'Download Audio',
-		name: 'downloadAudio',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to also download the generated speech as an MP3 into a second binary field',
-	},
-	{
-		displayName: 'Audio Output Field',
-		name: 'audioBinaryProperty',
-		type: 'string',
-		default: 'audio',
-		description: 'Name of the binary field the MP3 audio is put in',
-		displayOptions: { show: { downloadAudio: [true] } },
-	},
+	downloadToggle('video', { what: 'the generated MP4', otherwise: 'only its URL is returned' }),
+	outputBinaryField({ content: 'video', name: 'videoBinaryProperty', what: 'the MP4 video', displayOptions: { show: { downloadVideo: [true] } } }),
+	downloadToggle('audio', { default: false, what: 'the generated speech (MP3) as well' }),
+	outputBinaryField({ content: 'audio', name: 'audioBinaryProperty', default: 'audio', what: 'the MP3 audio', displayOptions: { show: { downloadAudio: [true] } } }),
 ];
 
 interface GenerateBody extends IDataObject {
@@ -61,10 +36,10 @@ export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValida
 	const body = readGenerationBody(this, itemIndex, v);
 	const downloadVideo = this.getNodeParameter('downloadVideo', itemIndex, true) as boolean;
 	const downloadAudio = this.getNodeParameter('downloadAudio', itemIndex, false) as boolean;
-	const videoField = downloadVideo ? binaryField(v, 'Video Output Field', this.getNodeParameter('videoBinaryProperty', itemIndex, 'data')) : undefined;
-	const audioField = downloadAudio ? binaryField(v, 'Audio Output Field', this.getNodeParameter('audioBinaryProperty', itemIndex, 'audio')) : undefined;
+	const videoField = downloadVideo ? v.binaryField(outputBinaryLabel('video'), this.getNodeParameter('videoBinaryProperty', itemIndex, 'data')) : undefined;
+	const audioField = downloadAudio ? v.binaryField(outputBinaryLabel('audio'), this.getNodeParameter('audioBinaryProperty', itemIndex, 'audio')) : undefined;
 	if (videoField && audioField && videoField === audioField) {
-		v.fail('Audio Output Field', `"${audioField}" is already the Video Output Field`, 'two different names, e.g. data and audio');
+		v.fail(outputBinaryLabel('audio'), `"${audioField}" is already the field of ${outputBinaryLabel('video')}`, 'two different names, e.g. data and audio');
 	}
 	return { body, videoField, audioField };
 }

@@ -3,22 +3,17 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { API, museTalk } from '../../transport';
-import { binaryField, generationFields, generationHint, readGenerationBody } from '../common';
+import { outputBinaryField, outputBinaryLabel } from '../../../shared/fields';
+import { generationFields, generationHint, readGenerationBody } from '../common';
 
 export const description: INodeProperties[] = [
 	...generationFields,
-	{
-		displayName: 'Output Field',
-		name: 'binaryPropertyName',
-		type: 'string',
-		default: 'data',
-		description: 'Name of the binary field the streamed MP4 video is put in',
-	},
+	outputBinaryField({ content: 'video', what: 'the streamed MP4 video' }),
 ];
 
 export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): { body: IDataObject; field: string } {
 	const body = readGenerationBody(this, itemIndex, v);
-	const field = binaryField(v, 'Output Field', this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
+	const field = v.binaryField(outputBinaryLabel('video'), this.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
 	return { body, field };
 }
 
