@@ -106,7 +106,11 @@ export async function startReceiver(status: (call: Received, index: number) => n
 	};
 }
 
-export async function waitFor(check: () => boolean, timeoutMs = 5000, stepMs = 10): Promise<void> {
+/**
+ * Waits until `check()` holds. The timeout only turns a condition that never comes into a failure
+ * instead of a hang: it is generous, so a busy machine never trips it.
+ */
+export async function waitFor(check: () => boolean, timeoutMs = 20_000, stepMs = 10): Promise<void> {
 	const end = Date.now() + timeoutMs;
 	while (!check()) {
 		if (Date.now() > end) throw new Error('condition not met in time');

@@ -239,7 +239,7 @@ describe('exactly once', () => {
 			});
 			expect(result.status).toBe('success');
 			const ids = result.json(NODE).map((j) => String(j.job_id));
-			await waitFor(() => ids.every((id) => ['completed', 'failed'].includes(multiTalkState(emulator).jobs.get(id)!.status)), 5000);
+			await waitFor(() => ids.every((id) => ['completed', 'failed'].includes(multiTalkState(emulator).jobs.get(id)!.status)));
 			await multiTalkState(emulator).idle();
 			await h.idle();
 			const attempts = multiTalkState(emulator).webhookAttempts;

@@ -24,14 +24,34 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 	return { status: response.status, type, body: type.includes('json') ? ((await response.json()) as Record<string, unknown>) : Buffer.from(await response.arrayBuffer()) };
 }
 
+/** Polls a session's status until it is no longer preparing (event-driven: no fixed sleep). */
+async function statusOnceReady(id: string, withinMs = 10_000) {
+	const deadline = Date.now() + withinMs;
+	for (;;) {
+		const status = await call('GET', `/api/v1/session/${id}/status`);
+		if ((status.body as Record<string, unknown>).status !== 'preparing' || Date.now() > deadline) return status;
+		await new Promise((resolve) => setTimeout(resolve, 10));
+	}
+}
+
 describe('MuseTalk stand-in', () => {
+	it('a new session says it is preparing until its avatar is ready', async () => {
+		// a preparation far longer than the test, so "preparing" does not depend on the machine's speed
+		emulator.settings.museTalkPrepareMs = 3_600_000;
+		try {
+			const id = ((await call('POST', '/api/v1/session/create', {})).body as Record<string, string>).session_id;
+			expect((await call('GET', `/api/v1/session/${id}/status`)).body).toMatchObject({ status: 'preparing', avatar_prepared: false });
+			expect((await call('DELETE', `/api/v1/session/${id}`)).status).toBe(200);
+		} finally {
+			emulator.settings.museTalkPrepareMs = 50;
+		}
+	});
+
 	it('follows the document’s usage example: create with {}, poll, generate, download', async () => {
 		const created = await call('POST', '/api/v1/session/create', {});
 		expect(created.status).toBe(200);
 		const id = (created.body as Record<string, string>).session_id;
-		expect((await call('GET', `/api/v1/session/${id}/status`)).body).toMatchObject({ status: 'preparing', avatar_prepared: false });
-		await new Promise((resolve) => setTimeout(resolve, 80));
-		expect((await call('GET', `/api/v1/session/${id}/status`)).body).toMatchObject({ status: 'ready', avatar_prepared: true });
+		expect((await statusOnceReady(id)).body).toMatchObject({ status: 'ready', avatar_prepared: true });
 		const generated = await call('POST', '/api/v1/generate/text-to-video', { session_id: id, text: 'Hello! Welcome to MuseTalk.', voice_id: 'JBFqnCBsd6RMkjVDRZzb' });
 		const { video_url: videoUrl, audio_url: audioUrl } = generated.body as Record<string, string>;
 		const video = await call('GET', videoUrl);
@@ -53,7 +73,7 @@ describe('MuseTalk stand-in', () => {
 	it('streams text-to-video-stream without a Content-Length', async () => {
 		const created = await call('POST', '/api/v1/session/create', { avatar_video_path: null });
 		const id = (created.body as Record<string, string>).session_id;
-		await new Promise((resolve) => setTimeout(resolve, 80));
+		expect((await statusOnceReady(id)).body).toMatchObject({ status: 'ready' });
 		const response = await fetch(`${root}/api/v1/generate/text-to-video-stream`, { method: 'POST', headers: json, body: JSON.stringify({ session_id: id, text: 'Hi' }) });
 		expect(response.headers.get('content-type')).toBe('video/mp4');
 		expect(response.headers.get('content-length')).toBeNull();
