@@ -1,5 +1,8 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IBinaryData, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+
+import { requireInputBinary } from './binary';
+import type { InputValidator } from './validation';
 
 /**
  * Field builders every node uses, so the same kind of field has the same display name,
@@ -79,6 +82,20 @@ export function inputBinaryField({ what = 'the file', ...overrides }: Omit<Binar
 }
 
 /**
+ * Reads an Input Binary Field (saved as `name`) and the item's binary it names: a
+ * NodeOperationError naming the field when the name is unusable or the item has no such binary.
+ */
+export function readInputBinaryField(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	v: InputValidator,
+	name: string,
+): { field: string; binary: IBinaryData } {
+	const field = v.binaryField(INPUT_BINARY_LABEL, ctx.getNodeParameter(name, itemIndex, 'data'));
+	return { field, binary: requireInputBinary(ctx, itemIndex, field, INPUT_BINARY_LABEL) };
+}
+
+/**
  * The toggle that downloads a result into binary data: "Download Video" (`downloadVideo`) or
  * "Download Audio" (`downloadAudio`); `otherwise` says what the item holds when it is off.
  */
@@ -103,6 +120,7 @@ export function downloadToggle(
  * request's own timeout is Request Settings > Request Timeout.
  */
 export function waitTimeoutField({
+	default: defaultValue,
 	unit = 'Seconds',
 	what,
 	after,
@@ -111,7 +129,7 @@ export function waitTimeoutField({
 	return {
 		displayName: waitTimeoutLabel(unit),
 		type: 'number',
-		default: 0, // every caller gives its own
+		default: defaultValue,
 		typeOptions: { minValue: 1 },
 		description: `How long to wait for ${what} before the item fails${after ? `. ${after}` : ''}`,
 		...overrides,
@@ -126,6 +144,7 @@ export const POLL_INTERVAL_LABEL = 'Check Every (Seconds)';
 
 /** How often a wait asks again ("Check Every (Seconds)", `pollIntervalSeconds`). */
 export function pollIntervalField({
+	default: defaultValue,
 	what,
 	after,
 	...overrides
@@ -134,7 +153,7 @@ export function pollIntervalField({
 		displayName: POLL_INTERVAL_LABEL,
 		name: 'pollIntervalSeconds',
 		type: 'number',
-		default: 0, // every caller gives its own
+		default: defaultValue,
 		typeOptions: { minValue: 0.1, numberPrecision: 1 },
 		description: `How often to check ${what}${after ? `; ${after}` : ''}`,
 		...overrides,

@@ -426,7 +426,7 @@ export const BAD_INPUTS: BadInput[] = [
 		what: 'payment wait timeout of 0 seconds',
 		params: { resource: 'lightning', operation: 'waitForPayment', invoice: '={{ $json.invoice }}', timeoutSeconds: 0 },
 		items: async (emulator) => [{ json: { invoice: await setup.lightningInvoice(emulator, false) } }],
-		field: 'Timeout (Seconds)',
+		field: 'Wait Timeout (Seconds)',
 		allowed: /a number from 1/,
 	},
 

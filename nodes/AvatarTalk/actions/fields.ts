@@ -1,4 +1,7 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { itemsInParallelOption, outputBinaryField as sharedOutputBinaryField, outputBinaryLabel, readItemsInParallel } from '../../shared/fields';
+import type { InputValidator } from '../../shared/validation';
 
 import {
 	AVATAR_OPTIONS,
@@ -48,17 +51,14 @@ export function languageField(overrides: Partial<INodeProperties> = {}): INodePr
 	};
 }
 
+/** Put Video in Field (the shared output-binary convention, for the MP4 video). */
 export function outputBinaryField(overrides: Partial<INodeProperties> = {}): INodeProperties {
-	return {
-		displayName: 'Put Video in Field',
-		name: 'binaryPropertyName',
-		type: 'string',
-		default: 'data',
-		required: true,
-		description: 'Name of the binary field the MP4 video is written to',
-		hint: 'Use this name in the next node, e.g. Read/Write Files from Disk',
-		...overrides,
-	};
+	return sharedOutputBinaryField({ content: 'video', what: 'the MP4 video', ...overrides });
+}
+
+/** The check of Put Video in Field. */
+export function readVideoField(v: InputValidator, value: unknown): string {
+	return v.binaryField(outputBinaryLabel('video'), value);
 }
 
 export const fileNameOption: INodeProperties = {
@@ -104,12 +104,12 @@ export function sessionTimeoutOption(defaultSeconds: number): INodeProperties {
 	};
 }
 
-export const concurrencyOption: INodeProperties = {
-	displayName: 'Items in Parallel',
-	name: 'concurrency',
-	type: 'number',
-	typeOptions: { minValue: 1, maxValue: 32 },
-	default: 1,
-	description:
-		'How many input items are processed at the same time. Raise it to make many videos faster, within your AvatarTalk plan\'s limits.',
-};
+export const concurrencyOption: INodeProperties = itemsInParallelOption(
+	1,
+	"Raise it to make many videos faster, within your AvatarTalk plan's limits",
+);
+
+/** The operation's concurrency(): Options > Items in Parallel (default 1). */
+export function concurrency(this: IExecuteFunctions): number {
+	return readItemsInParallel(this, 1);
+}

@@ -258,7 +258,7 @@ describe('AvaTar · Realtime → Send Audio', () => {
 			const items = [binaryItem('speech-16k-mono.wav', 'audio/wav')];
 			expectInputError(await runAvaTar(emulator, sendAudio(sessionId, { options: { chunkKb: 0 } }), { items }), 'Options > Audio Chunk Size (KB): 0 is out of range');
 			expectInputError(await runAvaTar(emulator, sendAudio(sessionId, { options: { maxFrames: 1.5 } }), { items }), 'Options > Max Frames: 1.5 is not a whole number');
-			expectInputError(await runAvaTar(emulator, sendAudio(sessionId, { options: { audioProperty: 'my audio' } }), { items }), 'Options > Audio Output Field: "my audio" is not a usable field name');
+			expectInputError(await runAvaTar(emulator, sendAudio(sessionId, { options: { audioProperty: 'my audio' } }), { items }), 'Options > Put Audio in Field: "my audio" is not a usable binary field name');
 			expectInputError(await runAvaTar(emulator, sendAudio(sessionId, { timeLimitSeconds: 0 }), { items }), 'Time Limit (Seconds): 0 is out of range');
 			expectInputError(await runAvaTar(emulator, sendAudio(sessionId, { waitUntil: '={{ "forever" }}' }), { items }), 'Wait Until: "forever" is not a valid value');
 			expect(upgrades()).toHaveLength(0);

@@ -9,6 +9,7 @@ import type { WsMessage } from '../../../shared/websocket';
 import { WsSession } from '../../../shared/websocket';
 import { avaTar, realtimeHeaders, realtimeUrl } from '../../transport';
 import { joinWavs } from '../../../shared/wav';
+import { outputBinaryField, outputBinaryLabel } from '../../../shared/fields';
 
 /**
  * One realtime exchange on the session WebSocket (`<wsUrl>/<session_id>`), shared by "Send
@@ -67,13 +68,13 @@ export const timeLimitField: INodeProperties = {
 
 /** Options both realtime operations show. */
 export const collectOptions: INodeProperties[] = [
-	{
-		displayName: 'Audio Output Field',
+	outputBinaryField({
+		content: 'audio',
 		name: 'audioProperty',
-		type: 'string',
 		default: 'audio',
-		description: 'Binary field for the audio the avatar sent (one WAV file; pieces that cannot be joined become audio_0, audio_1, ...)',
-	},
+		required: false,
+		what: 'the audio the avatar sent (one WAV file; pieces that cannot be joined become audio_0, audio_1, ...)',
+	}),
 	{
 		displayName: 'Connect Timeout (Seconds)',
 		name: 'connectTimeoutSeconds',
@@ -136,7 +137,7 @@ export function readCollectSettings(ctx: IExecuteFunctions, v: InputValidator, i
 		connectTimeoutMs: v.number('Options > Connect Timeout (Seconds)', options.connectTimeoutSeconds ?? 15, { min: 1 }) * 1000,
 		maxFrames: v.number('Options > Max Frames', options.maxFrames ?? 5, { min: 0, integer: true }),
 		maxMediaBytes: v.number('Options > Max Media Size (MB)', options.maxMediaMb ?? 50, { min: 1 }) * 1024 * 1024,
-		audioProperty: propertyName('Options > Audio Output Field', options.audioProperty ?? 'audio'),
+		audioProperty: v.binaryField(`Options > ${outputBinaryLabel('audio')}`, options.audioProperty ?? 'audio'),
 		framePrefix: propertyName('Options > Frame Output Prefix', options.framePrefix ?? 'frame_'),
 	};
 }

@@ -1,27 +1,20 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { inputBinaryChunks, requireInputBinary, storedSize } from '../../../shared/binary';
+import { inputBinaryChunks, storedSize } from '../../../shared/binary';
 import { RequestPacer } from '../../../shared/polling';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { readSessionId, sessionIdField } from '../common';
 import { collectOptions, readCollectSettings, runExchange, sortedOptions, timeLimitField, waitUntilField } from './exchange';
-import { optionsCollection } from '../../../shared/fields';
+import { INPUT_BINARY_LABEL, inputBinaryField, optionsCollection, readInputBinaryField } from '../../../shared/fields';
 
 /** Needs Node.js's built-in WebSocket (see the router and shared/compat.ts). */
 export const usesWebSocket = true;
 
 export const description: INodeProperties[] = [
 	sessionIdField,
-	{
-		displayName: 'Input Binary Field',
-		name: 'binaryProperty',
-		type: 'string',
-		required: true,
-		default: 'data',
-		description: 'Binary field of the input item holding the audio to send (e.g. a WAV file from Read File or an HTTP Request)',
-	},
+	inputBinaryField({ name: 'binaryProperty', what: 'the audio to send, e.g. a WAV file from Read/Write Files from Disk or an HTTP Request' }),
 	waitUntilField('idle'),
 	timeLimitField,
 	optionsCollection(sortedOptions([
@@ -55,17 +48,16 @@ const NOT_AUDIO = /^(image|video|text)\//i;
 /** Reads one item and checks its audio binary before anything connects. */
 export async function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator) {
 	const sessionId = readSessionId(this, v, itemIndex);
-	const property = v.text('Input Binary Field', this.getNodeParameter('binaryProperty', itemIndex, 'data')).trim();
 	const settings = readCollectSettings(this, v, itemIndex);
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const chunkBytes = v.number('Options > Audio Chunk Size (KB)', options.chunkKb ?? 32, { min: 1, max: 1024 }) * 1024;
 	const perSecond = v.number('Options > Max Messages per Second', options.messagesPerSecond ?? 100, { min: 1, integer: true });
 
-	const binary = requireInputBinary(this, itemIndex, property, 'Input Binary Field');
+	const { field: property, binary } = readInputBinaryField(this, itemIndex, v, 'binaryProperty');
 	if (binary.mimeType && NOT_AUDIO.test(binary.mimeType)) {
-		v.fail('Input Binary Field', `"${property}" holds ${binary.mimeType}, not audio`, 'an audio file, e.g. WAV (audio/wav)');
+		v.fail(INPUT_BINARY_LABEL, `"${property}" holds ${binary.mimeType}, not audio`, 'an audio file, e.g. WAV (audio/wav)');
 	}
-	if ((await storedSize(this, binary)) === 0) v.fail('Input Binary Field', `"${property}" is an empty file`, 'an audio file with content');
+	if ((await storedSize(this, binary)) === 0) v.fail(INPUT_BINARY_LABEL, `"${property}" is an empty file`, 'an audio file with content');
 	return { sessionId, property, settings, chunkBytes, perSecond };
 }
 

@@ -17,6 +17,7 @@ import {
 import { avatarTalk } from '../../transport';
 import { decodedInvoiceJson, invoiceField, paymentNotFoundHint, publicRequest, requireInvoice, serverUrlOption } from './common';
 import { optionsCollection } from '../../../shared/fields';
+import { outputBinaryField, readVideoField } from '../fields';
 
 export const description: INodeProperties[] = [
 	invoiceField('The paid invoice. Its video is generated and streamed into binary data.'),
@@ -44,15 +45,7 @@ export const description: INodeProperties[] = [
 		default: DEFAULT_LANGUAGE,
 		description: 'The language of the speech (for text requests: the language the text is written in)',
 	},
-	{
-		displayName: 'Put Video in Field',
-		name: 'binaryPropertyName',
-		type: 'string',
-		default: 'data',
-		required: true,
-		description: 'Name of the binary field the MP4 video is written to',
-		hint: 'Use this name in the next node, e.g. Read/Write Files from Disk',
-	},
+	outputBinaryField(),
 	optionsCollection([
 			{
 				displayName: 'Allow Expired Invoice',
@@ -87,7 +80,7 @@ export async function parse(this: IExecuteFunctions, i: number, v: InputValidato
 	const avatar = v.oneOf('Avatar', this.getNodeParameter('avatar', i), AVATARS);
 	const emotion = v.oneOf('Emotion', this.getNodeParameter('emotion', i), EMOTIONS_WITH_EXPRESSIVE);
 	const language = v.oneOf('Language', this.getNodeParameter('language', i), LANGUAGES);
-	const property = v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', i)).trim();
+	const property = readVideoField(v, this.getNodeParameter('binaryPropertyName', i));
 	const custom = (options.fileName ?? '').trim();
 	const fileName = custom
 		? custom.toLowerCase().endsWith('.mp4')

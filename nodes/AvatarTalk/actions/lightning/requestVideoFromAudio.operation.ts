@@ -8,6 +8,7 @@ import type { WavInfo } from '../../../shared/wav';
 import { WavError, parseWav, wavMismatches } from '../../../shared/wav';
 import { avatarTalk } from '../../transport';
 import { decodedInvoiceJson, publicRequest, serverUrlOptions } from './common';
+import { inputBinaryField, readInputBinaryField } from '../../../shared/fields';
 
 /** What the Lightning audio endpoint accepts (document: "Audio File Requirements"). */
 const REQUIRED = { sampleRate: 16000, channels: 1, bitsPerSample: 16, encoding: 'pcm' } as const;
@@ -15,15 +16,11 @@ const CONVERT_HINT =
 	'AvatarTalk accepts WAV audio: 16 kHz, mono, 16-bit PCM. Convert it first, for example with ffmpeg: ffmpeg -i input -ar 16000 -ac 1 -c:a pcm_s16le speech.wav';
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Input Binary Field',
+	inputBinaryField({
 		name: 'binaryPropertyName',
-		type: 'string',
-		default: 'data',
-		required: true,
-		description: 'Name of the binary field that holds the WAV file (16 kHz, mono, 16-bit PCM)',
+		what: 'the WAV file (16 kHz, mono, 16-bit PCM)',
 		hint: 'The audio is checked before it is uploaded; a WAV in another format is refused with what is wrong',
-	},
+	}),
 	{
 		displayName:
 			'Returns a Lightning invoice priced on the audio length. Then use Wait for Payment and Generate Video; avatar, emotion and language are chosen in Generate Video.',
@@ -51,7 +48,7 @@ function wavFileName(name: string | undefined): string {
  * execute: holding every item's audio from parse until its turn would multiply the memory.
  */
 export async function parse(this: IExecuteFunctions, i: number, v: InputValidator): Promise<{ field: string; publicBaseUrl: string }> {
-	const field = v.text('Input Binary Field', this.getNodeParameter('binaryPropertyName', i)).trim();
+	const { field } = readInputBinaryField(this, i, v, 'binaryPropertyName');
 	await readCheckedWav(this, i, field);
 	return { field, ...(await publicRequest(this, i)) };
 }

@@ -6,27 +6,18 @@ import { formatDuration } from '../../../shared/polling';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { avatarTalk } from '../../transport';
+import { POLL_INTERVAL_LABEL, pollIntervalField, waitTimeoutField, waitTimeoutLabel } from '../../../shared/fields';
 import { invoiceField, paymentJson, paymentNotFoundHint, publicRequest, requireInvoice, serverUrlOptions } from './common';
 
 export const description: INodeProperties[] = [
 	invoiceField('The invoice to wait for. Pay it with any Lightning wallet while this step waits.'),
-	{
-		displayName: 'Timeout (Seconds)',
+	waitTimeoutField({
 		name: 'timeoutSeconds',
-		type: 'number',
-		typeOptions: { minValue: 1 },
 		default: 600,
-		description:
-			'Longest time to wait. The wait also ends, with an error, when the invoice itself expires (its expiry is read from the invoice), whichever comes first.',
-	},
-	{
-		displayName: 'Check Every (Seconds)',
-		name: 'pollIntervalSeconds',
-		type: 'number',
-		typeOptions: { minValue: 0.1, numberPrecision: 1 },
-		default: 3,
-		description: 'How often the payment status is checked at first; the pause grows slowly up to 30 seconds',
-	},
+		what: 'the payment',
+		after: 'The wait also ends, with an error, when the invoice itself expires (its expiry is read from the invoice), whichever comes first',
+	}),
+	pollIntervalField({ default: 3, what: 'the payment status', after: 'the pause then grows slowly up to 30 seconds' }),
 	serverUrlOptions,
 ];
 
@@ -40,8 +31,8 @@ const FAILED = new Set(['expired', 'failed', 'cancelled', 'canceled']);
  */
 export async function parse(this: IExecuteFunctions, i: number, v: InputValidator) {
 	const decoded = requireInvoice(this.getNode(), i, this.getNodeParameter('invoice', i), { rejectExpired: true });
-	const timeoutMs = v.number('Timeout (Seconds)', this.getNodeParameter('timeoutSeconds', i), { min: 1 }) * 1000;
-	const intervalMs = Math.max(100, v.number('Check Every (Seconds)', this.getNodeParameter('pollIntervalSeconds', i), { min: 0.1 }) * 1000);
+	const timeoutMs = v.number(waitTimeoutLabel(), this.getNodeParameter('timeoutSeconds', i), { min: 1 }) * 1000;
+	const intervalMs = Math.max(100, v.number(POLL_INTERVAL_LABEL, this.getNodeParameter('pollIntervalSeconds', i), { min: 0.1 }) * 1000);
 	// Documented without authorization: works with no credential, and sends none.
 	return { decoded, timeoutMs, intervalMs, server: await publicRequest(this, i) };
 }
@@ -88,12 +79,12 @@ export async function execute(
 			node,
 			expired
 				? `Invoice: the invoice expired at ${new Date(expiresAtMs).toISOString()} without being paid`
-				: `Timeout (Seconds): the invoice was not paid within ${formatDuration(timeoutMs)}`,
+				: `${waitTimeoutLabel()}: the invoice was not paid within ${formatDuration(timeoutMs)}`,
 			{
 				itemIndex: i,
 				description: expired
 					? `Payment status: ${String(last.status ?? 'unknown')}. Request the video again for a new invoice.`
-					: `Payment status: ${String(last.status ?? 'unknown')}. ${expiryFirst ? '' : `The invoice stays payable until ${new Date(expiresAtMs).toISOString()}; raise "Timeout (Seconds)" to wait longer.`}`.trim(),
+					: `Payment status: ${String(last.status ?? 'unknown')}. ${expiryFirst ? '' : `The invoice stays payable until ${new Date(expiresAtMs).toISOString()}; raise "${waitTimeoutLabel()}" to wait longer.`}`.trim(),
 			},
 		);
 	}

@@ -24,6 +24,7 @@ import {
 	languageField,
 	maxVideoSizeOption,
 	outputBinaryField,
+	readVideoField,
 	sessionTimeoutOption,
 } from '../fields';
 import { VideoCollector, describeAvatarTalkClose, parseServerText, readSessionLimits, wsApiError, wsOptions } from './common';
@@ -201,7 +202,7 @@ export function parse(this: IExecuteFunctions, i: number, v: InputValidator) {
 	const avatar = customAvatar || v.oneOf('Avatar', this.getNodeParameter('avatar', i), AVATARS);
 	const expression = v.oneOf('Expression', this.getNodeParameter('expression', i), EMOTIONS);
 	const language = v.oneOf('Language', this.getNodeParameter('language', i), LANGUAGES);
-	const binaryProperty = v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', i)).trim();
+	const binaryProperty = readVideoField(v, this.getNodeParameter('binaryPropertyName', i));
 	const whole = (field: string, value: unknown, fallback: number) =>
 		v.number(field, value ?? fallback, { min: 0, max: 600_000, integer: true });
 	const targetBufferMs = whole('Target Buffer (Ms)', options.targetBufferMs, 2000);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { inputBinaryChunks, requireInputBinary, withBinary } from '../../../shared/binary';
+import { inputBinaryChunks, withBinary } from '../../../shared/binary';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { WsSession } from '../../../shared/websocket';
@@ -16,10 +16,11 @@ import {
 	languageField,
 	maxVideoSizeOption,
 	outputBinaryField,
+	readVideoField,
 	sessionTimeoutOption,
 } from '../fields';
 import { VideoCollector, parseServerText, readSessionLimits, wsOptions } from './common';
-import { optionsCollection } from '../../../shared/fields';
+import { inputBinaryField, optionsCollection, readInputBinaryField } from '../../../shared/fields';
 
 type InputType = 'text' | 'audio';
 type OutputType = 'file' | 'livekit' | 'rtmp';
@@ -56,16 +57,11 @@ export const description: INodeProperties[] = [
 		description: 'What the avatar says',
 		displayOptions: { show: { inputType: ['text'] } },
 	},
-	{
-		displayName: 'Input Binary Field',
+	inputBinaryField({
 		name: 'inputBinaryPropertyName',
-		type: 'string',
-		default: 'data',
-		required: true,
-		description: 'Name of the input binary field holding the audio; it is sent as is, in chunks',
-		hint: 'For example the output of Read/Write Files from Disk or of a text-to-speech node',
+		what: 'the audio (sent as it is, in chunks), e.g. from Read/Write Files from Disk or a text-to-speech node',
 		displayOptions: { show: { inputType: ['audio'] } },
-	},
+	}),
 	{
 		displayName: 'Output',
 		name: 'outputType',
@@ -156,9 +152,7 @@ export function parse(this: IExecuteFunctions, i: number, v: InputValidator) {
 	const options = this.getNodeParameter('options', i, {}) as IDataObject;
 
 	const text = inputType === 'text' ? v.text('Text', this.getNodeParameter('text', i)) : undefined;
-	const audioProperty =
-		inputType === 'audio' ? v.text('Input Binary Field', this.getNodeParameter('inputBinaryPropertyName', i)).trim() : '';
-	if (inputType === 'audio') requireInputBinary(this, i, audioProperty, 'Input Binary Field');
+	const audioProperty = inputType === 'audio' ? readInputBinaryField(this, i, v, 'inputBinaryPropertyName').field : '';
 	const chunkBytes = Math.floor(v.number('Audio Chunk Size (KB)', options.audioChunkKb ?? 32, { min: 1, max: 1024 }) * 1024);
 
 	const query: IDataObject = {
@@ -181,7 +175,7 @@ export function parse(this: IExecuteFunctions, i: number, v: InputValidator) {
 	}
 	if (outputType === 'rtmp') query.rtmp_url = v.url('RTMP URL', this.getNodeParameter('rtmpUrl', i), ['rtmp', 'rtmps']);
 	const binaryProperty =
-		outputType === 'file' ? v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', i)).trim() : '';
+		outputType === 'file' ? readVideoField(v, this.getNodeParameter('binaryPropertyName', i)) : '';
 	const limits = readSessionLimits(v, options, { maxVideoSizeMb: 200, idleTimeoutSeconds: 30, sessionTimeoutSeconds: 600 });
 	return { inputType, outputType, avatar, emotion, language, options, text, audioProperty, chunkBytes, query, streamId, binaryProperty, limits };
 }

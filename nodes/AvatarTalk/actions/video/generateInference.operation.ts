@@ -13,8 +13,9 @@ import {
 	fileNameOption,
 	languageField,
 	outputBinaryField,
+	readVideoField,
 } from '../fields';
-import { optionsCollection } from '../../../shared/fields';
+import { downloadToggle, optionsCollection } from '../../../shared/fields';
 
 type Mode = 'wait' | 'stream' | 'delayed';
 
@@ -57,14 +58,7 @@ export const description: INodeProperties[] = [
 		],
 		default: 'wait',
 	},
-	{
-		displayName: 'Download Video',
-		name: 'downloadVideo',
-		type: 'boolean',
-		default: true,
-		description: 'Whether to download the finished MP4 into binary data (otherwise only its links are returned)',
-		displayOptions: { show: { mode: ['wait'] } },
-	},
+	downloadToggle('video', { what: 'the finished MP4', otherwise: 'only its links are returned', displayOptions: { show: { mode: ['wait'] } } }),
 	outputBinaryField({ displayOptions: { show: { mode: ['wait'], downloadVideo: [true] } } }),
 	outputBinaryField({ displayOptions: { show: { mode: ['stream'] } } }),
 	optionsCollection([{ ...fileNameOption, displayOptions: { hide: { '/mode': ['delayed'] } } }, concurrencyOption]),
@@ -78,10 +72,7 @@ interface InferenceResponse extends IDataObject {
 }
 
 /** Items in parallel (Options > Items in Parallel): read once for the whole run. */
-export function concurrency(this: IExecuteFunctions): number {
-	const options = this.getNodeParameter('options', 0, {}) as { concurrency?: number };
-	return Math.max(1, Math.min(32, Math.floor(Number(options.concurrency ?? 1)) || 1));
-}
+export { concurrency } from '../fields';
 
 interface Input {
 	body: IDataObject & { text: string; avatar: string; emotion: string; language: string };
@@ -102,7 +93,7 @@ export function parse(this: IExecuteFunctions, i: number, v: InputValidator): In
 	const mode = v.oneOf<Mode>('Mode', this.getNodeParameter('mode', i), ['wait', 'stream', 'delayed']);
 	const download = mode === 'wait' && (this.getNodeParameter('downloadVideo', i, true) as boolean);
 	const binaryProperty =
-		mode === 'stream' || download ? v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', i)).trim() : '';
+		mode === 'stream' || download ? readVideoField(v, this.getNodeParameter('binaryPropertyName', i)) : '';
 	const options = this.getNodeParameter('options', i, {}) as { fileName?: string };
 	return { body: { text, avatar, emotion, language }, mode, download, binaryProperty, fileName: options.fileName };
 }

@@ -4,7 +4,7 @@ import { withBinary } from '../../../shared/binary';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
 import { avatarTalk, videoFileName } from '../../transport';
-import { concurrencyOption, fileNameOption, outputBinaryField } from '../fields';
+import { concurrencyOption, fileNameOption, outputBinaryField, readVideoField } from '../fields';
 import { optionsCollection } from '../../../shared/fields';
 
 export const description: INodeProperties[] = [
@@ -47,10 +47,7 @@ export const description: INodeProperties[] = [
 	optionsCollection([fileNameOption, concurrencyOption]),
 ];
 
-export function concurrency(this: IExecuteFunctions): number {
-	const options = this.getNodeParameter('options', 0, {}) as { concurrency?: number };
-	return Math.max(1, Math.min(32, Math.floor(Number(options.concurrency ?? 1)) || 1));
-}
+export { concurrency } from '../fields';
 
 /** `/inference/<id>/video.html` -> `/inference/<id>/video.mp4`: the viewer page's video. */
 function toMp4Url(url: string): string {
@@ -79,7 +76,7 @@ export function parse(this: IExecuteFunctions, i: number, v: InputValidator): In
 		url = toMp4Url(v.url('Video URL', this.getNodeParameter('videoUrl', i)).trim());
 		id = /\/inference\/([^/]+)\/video\.mp4$/.exec(new URL(url).pathname)?.[1] ?? 'video';
 	}
-	const binaryProperty = v.text('Put Video in Field', this.getNodeParameter('binaryPropertyName', i)).trim();
+	const binaryProperty = readVideoField(v, this.getNodeParameter('binaryPropertyName', i));
 	const options = this.getNodeParameter('options', i, {}) as { fileName?: string };
 	return { url, id: decodeURIComponent(id), binaryProperty, fileName: videoFileName(decodeURIComponent(id), options.fileName) };
 }

@@ -444,7 +444,7 @@ describe('Wait for Payment', () => {
 		const { bolt11_invoice: invoice } = await newInvoice();
 		const started = Date.now();
 		const result = await runAvatarTalk(emulator, lightning('waitForPayment', { invoice, timeoutSeconds: 1, pollIntervalSeconds: 0.2 }));
-		const error = expectInputError(result, 'Timeout (Seconds): the invoice was not paid within 1 s');
+		const error = expectInputError(result, 'Wait Timeout (Seconds): the invoice was not paid within 1 s');
 		expect(error.description).toMatch(/stays payable until/);
 		expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
 		expect(Date.now() - started).toBeLessThan(4000);

@@ -277,7 +277,7 @@ describe('validation and documented errors', () => {
 			[{ avatar: '={{ "black_man" }}' }, /^Avatar: "black_man" is not a valid value/],
 			[{ emotion: '={{ "angry" }}' }, /^Emotion: "angry" is not a valid value/],
 			[{ language: '={{ "xx" }}' }, /^Language: "xx" is not a valid value/],
-			[{ binaryPropertyName: '={{ "" }}' }, /^Put Video in Field: must not be empty/],
+			[{ binaryPropertyName: '={{ "" }}' }, /^Put Video in Field: is required/],
 		];
 		for (const [params, message] of cases) {
 			const result = await runAvatarTalk(emulator, generate(params));
