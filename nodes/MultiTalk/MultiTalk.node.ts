@@ -13,7 +13,9 @@ export class MultiTalk implements INodeType {
 		name: 'multiTalk',
 		icon: { light: 'file:../../icons/multitalk.svg', dark: 'file:../../icons/multitalk.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 2: Items in Parallel moved into Options like every node's (1 keeps its top-level maxConcurrentJobs)
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Turn an image and one or more voices into a talking video with MeiGen-MultiTalk',
 		defaults: { name: 'MultiTalk' },

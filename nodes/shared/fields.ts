@@ -187,9 +187,10 @@ export function itemsInParallelOption(defaultValue: number, after?: string): INo
 export function readItemsInParallel(ctx: IExecuteFunctions, defaultValue: number, saved?: unknown): number {
 	const options = ctx.getNodeParameter('options', 0, {}) as { concurrency?: unknown };
 	const value = options.concurrency ?? saved ?? defaultValue;
+	const label = options.concurrency === undefined && saved !== undefined ? ITEMS_IN_PARALLEL_LABEL : `Options > ${ITEMS_IN_PARALLEL_LABEL}`;
 	const n = typeof value === 'number' ? value : Number(String(value).trim() || NaN);
 	if (!Number.isInteger(n) || n < 1 || n > MAX_ITEMS_IN_PARALLEL) {
-		throw new NodeOperationError(ctx.getNode(), `Options > ${ITEMS_IN_PARALLEL_LABEL}: "${String(value)}" is not allowed`, {
+		throw new NodeOperationError(ctx.getNode(), `${label}: "${String(value)}" is not allowed`, {
 			itemIndex: 0,
 			description: `Allowed: a whole number from 1 to ${MAX_ITEMS_IN_PARALLEL}`,
 		});

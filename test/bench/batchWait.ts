@@ -2,7 +2,7 @@
  * Benchmark 2: batch wait. 20 MultiTalk jobs of 5 s each, the plan running 10 at once
  * (the stand-in's `multiTalkConcurrentJobs`; jobs beyond it stay `pending` until a slot frees).
  *
- * - package: MultiTalk, Submit and Wait, Max Concurrent Jobs 10, Poll Interval 1 s, Download
+ * - package: MultiTalk, Submit and Wait, Items in Parallel 10, Poll Interval 1 s, Download
  *   Video on.
  * - loop: what a competent n8n user builds without this package: HTTP Request "Submit" (all 20
  *   items at once), then Wait 1 s -> HTTP Request "Get Status" -> IF "Done?" (status is
@@ -38,7 +38,7 @@ export const SIDES = ['package', 'loop'] as const;
 export type Side = (typeof SIDES)[number];
 
 export const LABELS = (config: WaitConfig): Record<Side, string> => ({
-	package: `This package: MultiTalk Submit and Wait (Max Concurrent Jobs ${config.concurrent})`,
+	package: `This package: MultiTalk Submit and Wait (Items in Parallel ${config.concurrent})`,
 	loop: 'HTTP Request + Wait + IF loop (built-in nodes)',
 });
 

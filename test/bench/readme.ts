@@ -60,10 +60,10 @@ export function performanceSection(r: FullResults): string {
 		'',
 		'| | run wall | vs ideal | `GET /jobs/{id}` per job (max) | MultiTalk requests |',
 		'| --- | ---: | ---: | ---: | ---: |',
-		`| This package: Submit and Wait, Max Concurrent Jobs ${wc.concurrent} | **${fmtS(w.package.runWallMs, 1)}** | ${fmtX(w.package.runWallMs / r.batchWait.idealMs)} | ${fmt(w.package.maxPollsPerJob, 0)} | ${fmt(w.package.totalRequests, 0)} |`,
+		`| This package: Submit and Wait, Items in Parallel ${wc.concurrent} | **${fmtS(w.package.runWallMs, 1)}** | ${fmtX(w.package.runWallMs / r.batchWait.idealMs)} | ${fmt(w.package.maxPollsPerJob, 0)} | ${fmt(w.package.totalRequests, 0)} |`,
 		`| HTTP Request + Wait + IF loop (built-in nodes) | ${fmtS(w.loop.runWallMs, 1)} | ${fmtX(w.loop.runWallMs / r.batchWait.idealMs)} | ${fmt(w.loop.maxPollsPerJob, 0)} | ${fmt(w.loop.totalRequests, 0)} |`,
 		'',
-		`- Submit and Wait ends within ${fmtX(w.package.runWallMs / r.batchWait.idealMs)} of the ideal, about as fast as a well-built loop of built-in nodes (${fmtX(w.loop.runWallMs / w.package.runWallMs)} its time), with ${fmt(w.package.totalRequests, 0)} requests instead of ${fmt(w.loop.totalRequests, 0)}: it never holds more jobs at MultiTalk than Max Concurrent Jobs and polls once per interval for all of them.`,
+		`- Submit and Wait ends within ${fmtX(w.package.runWallMs / r.batchWait.idealMs)} of the ideal, about as fast as a well-built loop of built-in nodes (${fmtX(w.loop.runWallMs / w.package.runWallMs)} its time), with ${fmt(w.package.totalRequests, 0)} requests instead of ${fmt(w.loop.totalRequests, 0)}: it never holds more jobs at MultiTalk than Items in Parallel and polls once per interval for all of them.`,
 		`- Under MultiTalk's documented limit of 100 requests per minute, the loop completed ${loopOk} of ${limited.samples.loop.length} runs${loop429 ? ` (up to ${loop429} requests refused with 429 in a run)` : ''}; this package completed ${limited.samples.package.filter((s) => s.ok).length} of ${limited.samples.package.length}.`,
 		'',
 		`**Batch inference**: ${ic.items} AvatarTalk inferences taking ${ic.latencyMs / 1000} s each: Options > Items in Parallel = ${ic.parallel} took **${fmtS(i.parallel.runWallMs, 1)}**, one at a time ${fmtS(i.sequential.runWallMs, 1)}: **${fmtX(i.sequential.runWallMs / i.parallel.runWallMs)} faster**. Raise Items in Parallel when the service allows several inferences at once.`,
@@ -108,11 +108,11 @@ export function acceptanceNotes(r: FullResults): string {
 		...(wt[0].met
 			? []
 			: [
-					`- Why the 1.3x target is missed: Submit and Wait keeps at most Max Concurrent Jobs jobs in flight, so each job of the second wave is submitted only after a job of the first wave has been seen finished (up to one poll interval late) and its video downloaded.`,
+					`- Why the 1.3x target is missed: Submit and Wait keeps at most Items in Parallel jobs in flight, so each job of the second wave is submitted only after a job of the first wave has been seen finished (up to one poll interval late) and its video downloaded.`,
 				]),
 		...(wt[0].met && w.loop.runWallMs < w.package.runWallMs
 			? [
-					`- Why the loop is slightly faster here: Submit and Wait never has more than Max Concurrent Jobs jobs at MultiTalk, so a job of the second wave is submitted only once a job of the first wave has been seen finished (up to one poll interval late) and its video downloaded; the loop hands MultiTalk all ${wc.jobs} jobs at once and MultiTalk starts the 11th the moment a slot frees. That costs this package up to one poll interval per wave, in exchange for never holding more jobs than the plan runs.`,
+					`- Why the loop is slightly faster here: Submit and Wait never has more than Items in Parallel jobs at MultiTalk, so a job of the second wave is submitted only once a job of the first wave has been seen finished (up to one poll interval late) and its video downloaded; the loop hands MultiTalk all ${wc.jobs} jobs at once and MultiTalk starts the 11th the moment a slot frees. That costs this package up to one poll interval per wave, in exchange for never holding more jobs than the plan runs.`,
 				]
 			: []),
 		...(wt[1].met

@@ -21,7 +21,7 @@ export interface SingleNode {
 export function singleNodeWorkflow(
 	node: SingleNode,
 	parameters: INodeParameters,
-	extras: { onError?: 'continueRegularOutput' } = {},
+	extras: { onError?: 'continueRegularOutput'; typeVersion?: number } = {},
 ): WorkflowJson {
 	const [credentialType, id, name] = node.credential;
 	return {
@@ -31,7 +31,7 @@ export function singleNodeWorkflow(
 				id: 'n',
 				name: node.name,
 				type: `n8n-nodes-talking-avatars.${node.type}`,
-				typeVersion: 1,
+				typeVersion: extras.typeVersion ?? 1,
 				position: [220, 0],
 				parameters,
 				credentials: { [credentialType]: { id, name } },

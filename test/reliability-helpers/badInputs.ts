@@ -476,7 +476,7 @@ export const BAD_INPUTS: BadInput[] = [
 		node: 'multiTalk',
 		what: 'wait timeout of 0 minutes',
 		params: { resource: 'job', operation: 'waitForJob', jobId: 'job-1', timeoutMinutes: 0 },
-		field: 'Timeout (Minutes)',
+		field: 'Wait Timeout (Minutes)',
 		allowed: /a number from 0\.01 to 1440/,
 	},
 	{

@@ -6,7 +6,18 @@ import type { InputValidator } from '../../shared/validation';
 import type { LinkRequest } from '../helpers/download';
 import { JobWatcher } from '../helpers/jobWatcher';
 import { DEFAULT_REQUESTS_PER_MINUTE, multiTalk, pacerFor } from '../transport';
-import { outputBinaryField } from '../../shared/fields';
+import {
+	POLL_INTERVAL_LABEL,
+	downloadToggle,
+	itemsInParallelOption,
+	optionsCollection,
+	outputBinaryField,
+	outputBinaryLabel,
+	pollIntervalField,
+	readItemsInParallel,
+	waitTimeoutField,
+	waitTimeoutLabel,
+} from '../../shared/fields';
 
 /** The documented plan limit: 10 jobs at once. */
 export const DEFAULT_MAX_CONCURRENT_JOBS = 10;
@@ -59,35 +70,67 @@ export function readJobId(ctx: IExecuteFunctions, itemIndex: number): unknown {
 	return ctx.getNodeParameter('jobId', itemIndex, '', { extractValue: true });
 }
 
-export const maxConcurrentJobsField: INodeProperties = {
-	displayName: 'Max Concurrent Jobs',
-	name: 'maxConcurrentJobs',
-	type: 'number',
-	typeOptions: { minValue: 1, maxValue: 100 },
-	default: DEFAULT_MAX_CONCURRENT_JOBS,
-	description:
-		'How many input items are worked on at the same time. Your MultiTalk plan runs 10 jobs at once; more items wait for a free slot, so the whole batch takes about as long as its slowest waves.',
-};
+const JOBS_AT_ONCE = 'Your MultiTalk plan runs 10 jobs at once, so the whole batch takes about as long as its slowest waves';
+
+/** Node version 1 saved Items in Parallel of the job operations as the top-level `maxConcurrentJobs`. */
+const V1 = { '@version': [1] };
+/** From version 2 it is Options > Items in Parallel, as in every node. */
+const V2 = { '@version': [2] };
+
+/**
+ * An operation's fields with Options > Items in Parallel (`options.concurrency`). Submit,
+ * Submit and Wait and Wait for Job were saved by node version 1 with a top-level
+ * `maxConcurrentJobs`: version 1 nodes keep that field (shown as Items in Parallel, same wording)
+ * and their Options without it; version 2 nodes have it in Options. Get, Cancel and Get Download
+ * URL (`savedAsV1: false`) had none (5 at once, fixed) and show the option in every version.
+ */
+export function withItemsInParallel(fields: INodeProperties[], defaultValue: number, savedAsV1: boolean): INodeProperties[] {
+	const options = fields.find((f) => f.name === 'options' && f.type === 'collection');
+	const rest = fields.filter((f) => f !== options);
+	const option = itemsInParallelOption(defaultValue, defaultValue === DEFAULT_MAX_CONCURRENT_JOBS ? JOBS_AT_ONCE : undefined);
+	const byName = (a: INodeProperties, b: INodeProperties) => a.displayName.localeCompare(b.displayName);
+	const withOption = optionsCollection([...((options?.options ?? []) as INodeProperties[]), option].sort(byName));
+	if (!savedAsV1) return [...rest, withOption];
+	return [
+		...rest,
+		{ ...withOption, displayOptions: { show: V2 } },
+		...(options ? [{ ...options, displayOptions: { show: V1 } }] : []),
+		{ ...option, name: 'maxConcurrentJobs', displayOptions: { show: V1 } },
+	];
+}
+
+/** The concurrency() of an operation built withItemsInParallel. */
+export function itemsInParallel(defaultValue: number, savedAsV1: boolean) {
+	return function (this: IExecuteFunctions): number {
+		const saved = savedAsV1 && this.getNode().typeVersion < 2 ? this.getNodeParameter('maxConcurrentJobs', 0, defaultValue) : undefined;
+		return readItemsInParallel(this, defaultValue, saved);
+	};
+}
+
+/** Put Video in Field, shown when Download Video is on. */
+export const videoOutputField = outputBinaryField({ content: 'video', what: 'the MP4 video', displayOptions: { show: { downloadVideo: [true] } } });
+
+/** The check of Put Video in Field. */
+export function readVideoField(ctx: IExecuteFunctions, itemIndex: number, v: InputValidator): string {
+	return v.binaryField(outputBinaryLabel('video'), ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data'));
+}
 
 /** Fields shared by Wait for Job and Submit and Wait. */
 export const waitFields: INodeProperties[] = [
-	{
-		displayName: 'Timeout (Minutes)',
+	waitTimeoutField({
 		name: 'timeoutMinutes',
-		type: 'number',
+		unit: 'Minutes',
 		typeOptions: { minValue: 0.01, maxValue: 1440, numberPrecision: 2 },
 		default: 10,
-		description: 'Give up waiting after this long (up to 24 hours). The job keeps running at MultiTalk.',
-	},
-	{
-		displayName: 'Poll Interval (Seconds)',
-		name: 'pollIntervalSeconds',
-		type: 'number',
+		what: 'the job (up to 24 hours)',
+		after: 'The job keeps running at MultiTalk',
+	}),
+	pollIntervalField({
 		typeOptions: { minValue: 0.1, maxValue: 3600, numberPrecision: 1 },
 		default: 10,
-		description:
-			'How often to check the job. All waiting items are checked together (one list request per round), and the node stays under the requests-per-minute limit.',
-	},
+		what: 'the job',
+		after: 'all waiting items are checked together (one list request per round), and the node stays under the requests-per-minute limit',
+	}),
 	{
 		displayName: 'If the Job Fails',
 		name: 'onJobFailure',
@@ -106,14 +149,8 @@ export const waitFields: INodeProperties[] = [
 		],
 		default: 'error',
 	},
-	{
-		displayName: 'Download Video',
-		name: 'downloadVideo',
-		type: 'boolean',
-		default: true,
-		description: 'Whether to download the finished MP4 into the item as binary data (through a temporary download link)',
-	},
-	outputBinaryField({ displayOptions: { show: { downloadVideo: [true] } }, hint: 'The name of the output binary field to put the video in' }),
+	downloadToggle('video', { what: 'the finished MP4 (through a temporary download link)', otherwise: 'only the job is returned' }),
+	videoOutputField,
 ];
 
 export interface WaitSettings {
@@ -125,13 +162,11 @@ export interface WaitSettings {
 }
 
 export function readWaitSettings(ctx: IExecuteFunctions, itemIndex: number, v: InputValidator): WaitSettings {
-	const timeoutMinutes = v.number('Timeout (Minutes)', ctx.getNodeParameter('timeoutMinutes', itemIndex, 10), { min: 0.01, max: 1440 });
-	const interval = v.number('Poll Interval (Seconds)', ctx.getNodeParameter('pollIntervalSeconds', itemIndex, 10), { min: 0.1, max: 3600 });
+	const timeoutMinutes = v.number(waitTimeoutLabel('Minutes'), ctx.getNodeParameter('timeoutMinutes', itemIndex, 10), { min: 0.01, max: 1440 });
+	const interval = v.number(POLL_INTERVAL_LABEL, ctx.getNodeParameter('pollIntervalSeconds', itemIndex, 10), { min: 0.1, max: 3600 });
 	const onJobFailure = v.oneOf('If the Job Fails', ctx.getNodeParameter('onJobFailure', itemIndex, 'error'), ['error', 'output'] as const);
 	const downloadVideo = ctx.getNodeParameter('downloadVideo', itemIndex, true) as boolean;
-	const binaryPropertyName = downloadVideo
-		? v.text('Put Output File in Field', ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data'), { max: 200 }).trim()
-		: 'data';
+	const binaryPropertyName = downloadVideo ? readVideoField(ctx, itemIndex, v) : 'data';
 	return { timeoutMs: Math.round(timeoutMinutes * 60_000), intervalMs: Math.round(interval * 1000), onJobFailure, downloadVideo, binaryPropertyName };
 }
 
@@ -155,11 +190,6 @@ export const batchSettingsProperty: INodeProperties = {
 	],
 };
 
-/** How many items run at once: the node's "Max Concurrent Jobs" (10 unless set). */
-export function maxConcurrentJobs(this: IExecuteFunctions): number {
-	const value = Number(this.getNodeParameter('maxConcurrentJobs', 0, DEFAULT_MAX_CONCURRENT_JOBS));
-	return Number.isFinite(value) && value >= 1 ? Math.min(100, Math.floor(value)) : DEFAULT_MAX_CONCURRENT_JOBS;
-}
 
 /**
  * What the download helpers (shared with the trigger, which has no item context) need to

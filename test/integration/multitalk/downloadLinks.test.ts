@@ -172,7 +172,7 @@ describe('a failing download link is reported as the storage’s error', () => {
 });
 
 describe('Submit and Wait with many items: a failed download stops the run and says what it left behind', () => {
-	it('12 items, Max Concurrent Jobs 5: names the 4 jobs still running and the 7 items never submitted', async () => {
+	it('12 items, Items in Parallel 5: names the 4 jobs still running and the 7 items never submitted', async () => {
 		// item 0 finishes first and its download fails; items 1-4 keep processing; 5-11 wait for a slot
 		const prompts = Array.from({ length: 12 }, (_, i) => ({ json: { prompt: i === 0 ? 'first #ms=800' : `item ${i} #stuck` } }));
 		emulator.addFault({

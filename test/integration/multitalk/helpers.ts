@@ -32,17 +32,17 @@ export function credentialsFor(emulator: Emulator, apiKey = emulator.keys.multiT
 }
 
 /** Manual Trigger -> MultiTalk with these parameters. */
-export const multiTalkWorkflow = (parameters: INodeParameters, extras: { onError?: 'continueRegularOutput' } = {}): WorkflowJson =>
+export const multiTalkWorkflow = (parameters: INodeParameters, extras: { onError?: 'continueRegularOutput'; typeVersion?: number } = {}): WorkflowJson =>
 	singleNodeWorkflow({ name: NODE, type: 'multiTalk', credential: ['multiTalkApi', 'cred-multitalk', 'MultiTalk account'] }, parameters, extras);
 
 /** Runs one MultiTalk node over `items` (one empty item by default). */
 export async function runMultiTalk(
 	emulator: Emulator,
 	parameters: INodeParameters,
-	options: Partial<RunOptions> & { items?: INodeExecutionData[]; onError?: 'continueRegularOutput'; apiKey?: string } = {},
+	options: Partial<RunOptions> & { items?: INodeExecutionData[]; onError?: 'continueRegularOutput'; apiKey?: string; typeVersion?: number } = {},
 ): Promise<RunResult> {
-	const { items, onError, apiKey, ...rest } = options;
-	return await runWorkflow(multiTalkWorkflow(parameters, { onError }), {
+	const { items, onError, apiKey, typeVersion, ...rest } = options;
+	return await runWorkflow(multiTalkWorkflow(parameters, { onError, typeVersion }), {
 		credentials: credentialsFor(emulator, apiKey),
 		inputItems: items,
 		...rest,

@@ -159,7 +159,7 @@ describe('one job', () => {
 });
 
 describe('many items at once', () => {
-	it('never has more than "Max Concurrent Jobs" in flight, and reaches it', async () => {
+	it('never has more than "Items in Parallel" in flight, and reaches it', async () => {
 		emulator.settings.multiTalkConcurrentJobs = 100; // the plan would not mask the node's limit
 		const started = Date.now();
 		const result = await runMultiTalk(emulator, submitAndWait({ maxConcurrentJobs: 4, downloadVideo: false }), { items: items(12) });

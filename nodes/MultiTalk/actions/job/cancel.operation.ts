@@ -4,11 +4,11 @@ import { providerApiError } from '../../../shared/errors';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { multiTalk } from '../../transport';
 import type { InputValidator } from '../../../shared/validation';
-import { jobIdField, readJobId } from '../common';
+import { itemsInParallel, withItemsInParallel, jobIdField, readJobId } from '../common';
 
-export const description: INodeProperties[] = [jobIdField];
+export const description: INodeProperties[] = withItemsInParallel([jobIdField], 5, false);
 
-export const concurrency = () => 5;
+export const concurrency = itemsInParallel(5, false);
 
 export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): string {
 	return v.pathId('Job ID', readJobId(this, itemIndex));

@@ -2,13 +2,13 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { multiTalk } from '../../transport';
-import { jobIdField } from '../common';
+import { itemsInParallel, withItemsInParallel, jobIdField } from '../common';
 
 export { parse } from './cancel.operation';
 
-export const description: INodeProperties[] = [jobIdField];
+export const description: INodeProperties[] = withItemsInParallel([jobIdField], 5, false);
 
-export const concurrency = () => 5;
+export const concurrency = itemsInParallel(5, false);
 
 /** GET /jobs/{id}: status, progress, result or error of one job. */
 export async function execute(this: IExecuteFunctions, op: OperationContext<string>): Promise<OperationResult> {

@@ -3,10 +3,10 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import { downloadJobVideo, getDownloadLink } from '../../helpers/download';
 import type { InputValidator } from '../../../shared/validation';
-import { jobIdField, linkRequest, readJobId } from '../common';
-import { outputBinaryField } from '../../../shared/fields';
+import { itemsInParallel, jobIdField, linkRequest, readJobId, readVideoField, videoOutputField, withItemsInParallel } from '../common';
+import { downloadToggle } from '../../../shared/fields';
 
-export const description: INodeProperties[] = [
+export const description: INodeProperties[] = withItemsInParallel([
 	jobIdField,
 	{
 		displayName: 'Link Valid For (Seconds)',
@@ -16,17 +16,11 @@ export const description: INodeProperties[] = [
 		default: 3600,
 		description: 'How long the download link works (up to 86400 seconds, one day)',
 	},
-	{
-		displayName: 'Download Video',
-		name: 'downloadVideo',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to also download the MP4 into the item as binary data',
-	},
-	outputBinaryField({ displayOptions: { show: { downloadVideo: [true] } }, hint: 'The name of the output binary field to put the video in' }),
-];
+	downloadToggle('video', { default: false, what: 'the MP4 as well', otherwise: 'only the link is returned' }),
+	videoOutputField,
+], 5, false);
 
-export const concurrency = () => 5;
+export const concurrency = itemsInParallel(5, false);
 
 /** GET /jobs/{id}/download: a temporary link to the finished video, and the video itself if asked. */
 export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator) {
@@ -35,9 +29,7 @@ export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValida
 		jobId: v.pathId('Job ID', readJobId(this, itemIndex)),
 		expiration: v.number('Link Valid For (Seconds)', this.getNodeParameter('expiration', itemIndex, 3600), { min: 1, max: 86400, integer: true }),
 		download,
-		binaryPropertyName: download
-			? v.text('Put Output File in Field', this.getNodeParameter('binaryPropertyName', itemIndex, 'data'), { max: 200 }).trim()
-			: 'data',
+		binaryPropertyName: download ? readVideoField(this, itemIndex, v) : 'data',
 	};
 }
 

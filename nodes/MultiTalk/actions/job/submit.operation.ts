@@ -4,12 +4,12 @@ import type { OperationContext, OperationResult } from '../../../shared/router';
 import { buildGenerateBody } from '../../helpers/submitBody';
 import type { InputValidator } from '../../../shared/validation';
 import { multiTalk } from '../../transport';
-import { maxConcurrentJobs, maxConcurrentJobsField } from '../common';
+import { DEFAULT_MAX_CONCURRENT_JOBS, itemsInParallel, withItemsInParallel } from '../common';
 import { readSubmitParameters, submitFields } from './submitFields';
 
-export const description: INodeProperties[] = [...submitFields, maxConcurrentJobsField];
+export const description: INodeProperties[] = withItemsInParallel(submitFields, DEFAULT_MAX_CONCURRENT_JOBS, true);
 
-export const concurrency = maxConcurrentJobs;
+export const concurrency = itemsInParallel(DEFAULT_MAX_CONCURRENT_JOBS, true);
 
 /**
  * POST /generate: starts one video job and returns its job_id at once. Submitting starts paid

@@ -5,19 +5,19 @@ import { batchLedgerFor } from '../../helpers/batchLedger';
 import { buildGenerateBody } from '../../helpers/submitBody';
 import type { InputValidator } from '../../../shared/validation';
 import type { WaitSettings } from '../common';
-import { maxConcurrentJobs, maxConcurrentJobsField, readWaitSettings, waitFields } from '../common';
+import { DEFAULT_MAX_CONCURRENT_JOBS, itemsInParallel, readWaitSettings, waitFields, withItemsInParallel } from '../common';
 import { submitJob } from './submit.operation';
 import { readSubmitParameters, submitFields } from './submitFields';
 import { finishWaiting } from './waitForJob.operation';
 
-export const description: INodeProperties[] = [...submitFields, ...waitFields, maxConcurrentJobsField];
+export const description: INodeProperties[] = withItemsInParallel([...submitFields, ...waitFields], DEFAULT_MAX_CONCURRENT_JOBS, true);
 
 /**
- * At most "Max Concurrent Jobs" items are in flight at once (submitted and not yet finished),
+ * At most "Items in Parallel" items are in flight at once (submitted and not yet finished),
  * so a batch never asks MultiTalk for more jobs than the plan runs at a time; the next item
  * submits as soon as one finishes.
  */
-export const concurrency = maxConcurrentJobs;
+export const concurrency = itemsInParallel(DEFAULT_MAX_CONCURRENT_JOBS, true);
 
 /** Submit Job, then wait until the job ends (and optionally download the video). */
 export function parse(this: IExecuteFunctions, itemIndex: number, v: InputValidator): { body: IDataObject; wait: WaitSettings } {

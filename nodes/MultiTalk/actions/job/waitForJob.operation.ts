@@ -6,11 +6,11 @@ import { downloadJobVideo } from '../../helpers/download';
 import { multiTalk } from '../../transport';
 import type { WaitSettings } from '../common';
 import type { InputValidator } from '../../../shared/validation';
-import { jobIdField, linkRequest, maxConcurrentJobs, readJobId, maxConcurrentJobsField, readWaitSettings, waitFields, watchJob } from '../common';
+import { DEFAULT_MAX_CONCURRENT_JOBS, itemsInParallel, jobIdField, linkRequest, readJobId, readWaitSettings, waitFields, watchJob, withItemsInParallel } from '../common';
 
-export const description: INodeProperties[] = [jobIdField, ...waitFields, maxConcurrentJobsField];
+export const description: INodeProperties[] = withItemsInParallel([jobIdField, ...waitFields], DEFAULT_MAX_CONCURRENT_JOBS, true);
 
-export const concurrency = maxConcurrentJobs;
+export const concurrency = itemsInParallel(DEFAULT_MAX_CONCURRENT_JOBS, true);
 
 /**
  * Waits until the job is completed, failed or cancelled (all items of the run are polled
