@@ -7,7 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { CompletionRecord, OfferedTool } from '../emulator/providers/openai';
 import { openAiState } from '../emulator/providers/openai';
-import type { ExampleRun, ExamplesSession } from './exampleRunner';
+import type { ExampleRun, ExampleSessionLike } from './exampleRunner';
 
 export interface AgentRun {
 	/** Every chat-completions request of this run, in order. */
@@ -25,7 +25,7 @@ export interface AgentRun {
 /** Long runs of base64 characters: file contents that should never reach a model. */
 const BASE64_RUN = /[A-Za-z0-9+/]{200,}={0,2}/;
 
-export function agentRun(run: ExampleRun, session: ExamplesSession, script: string): AgentRun {
+export function agentRun(run: ExampleRun, session: Pick<ExampleSessionLike, 'emulator'>, script: string): AgentRun {
 	const completions = openAiState(session.emulator).completions.filter((record) => record.script === script);
 	expect(completions.length).toBeGreaterThanOrEqual(2);
 	// a non-streamed /v1/chat/completions model, with tools offered every time

@@ -86,7 +86,7 @@ it('starts the editor with the package, the emulator credentials and every examp
 	}
 
 	// the package's node types, as a user's install names them
-	const lightning = (await get('/rest/workflows/ex-avatartalk-lightning-pay-per-video')) as { nodes: Array<{ type: string; parameters: Record<string, unknown> }> };
+	const lightning = (await get('/rest/workflows/ex-avatartalk-lightning')) as { nodes: Array<{ type: string; parameters: Record<string, unknown> }> };
 	expect(lightning.nodes.some((n) => n.type === 'n8n-nodes-talking-avatars.avatarTalk')).toBe(true);
 	// the emulator-only pay step points at the emulator running now (here not on 18600)
 	const pay = lightning.nodes.find((n) => n.type === 'n8n-nodes-base.httpRequest');

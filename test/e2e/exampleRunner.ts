@@ -37,6 +37,7 @@ import {
 	executeWorkflow,
 	listExecutions,
 	provisionN8n,
+	readBinary,
 	startN8n,
 	waitForExecution,
 } from './n8nRunner';
@@ -262,6 +263,72 @@ export interface ExampleRun {
 	json(nodeName: string): IDataObject[];
 }
 
+/**
+ * What the example checks (exampleChecks.ts, examples-config.ts) need from a session: the
+ * single-process one below, or queue mode's (test/e2e/queue/queueExamples.ts).
+ */
+export interface ExampleSessionLike {
+	readonly emulator: Emulator;
+	readonly home: N8nHome;
+	/** n8n's working directory: the files land in `<outputRoot>/demo-output/`. */
+	readonly outputRoot: string;
+	/** The bytes of a binary from a run's output, wherever this n8n stores binary data. */
+	readBinary(binary: IBinaryData): Promise<Buffer>;
+	run(example: Example): Promise<ExampleRun>;
+	close(): Promise<void>;
+}
+
+/** An ExampleRun from what an execution left (its status, error and run data). */
+export function exampleRun(
+	example: Example,
+	outcome: { status: string; error?: string; runData: IRunData; output: string; notes: string[]; started: number },
+	outputRoot: string,
+): ExampleRun {
+	const { runData } = outcome;
+	const items = (nodeName: string) => {
+		const tasks = runData[nodeName];
+		return tasks?.at(-1)?.data?.main?.[0] ?? [];
+	};
+	return {
+		example,
+		status: outcome.status,
+		seconds: (Date.now() - outcome.started) / 1000,
+		error: outcome.error,
+		runData,
+		files: writtenFiles(example, runData, outputRoot),
+		output: outcome.output,
+		notes: outcome.notes,
+		items,
+		json: (nodeName) => items(nodeName).map((item) => item.json),
+	};
+}
+
+/** The files each Read/Write Files (write) node of the run says it wrote, as found on disk. */
+function writtenFiles(example: Example, runData: IRunData, outputRoot: string): WrittenFile[] {
+	const files: WrittenFile[] = [];
+	for (const node of example.workflow.nodes) {
+		if (node.type !== READ_WRITE_FILE || node.parameters.operation !== 'write') continue;
+		const property = String(node.parameters.dataPropertyName ?? 'data');
+		for (const task of runData[node.name] ?? []) {
+			for (const item of task.data?.main?.[0] ?? []) {
+				const fileName = String(item.json.fileName ?? '');
+				if (!fileName) continue;
+				const absolutePath = path.resolve(outputRoot, fileName);
+				const exists = existsSync(absolutePath);
+				files.push({
+					node: node.name,
+					fileName,
+					absolutePath,
+					exists,
+					bytes: exists ? statSync(absolutePath).size : 0,
+					binary: item.binary?.[property],
+				});
+			}
+		}
+	}
+	return files;
+}
+
 export interface ExamplesSessionOptions {
 	examples: Example[];
 	/** n8n's working directory: files land in `<outputRoot>/demo-output/`. */
@@ -281,7 +348,7 @@ export interface ExamplesSessionOptions {
 export const DEFAULT_EMULATOR_SETTINGS = { multiTalkJobMs: 2000 };
 
 /** One emulator, one n8n home (and, when needed, one `n8n start`) for a set of examples. */
-export class ExamplesSession {
+export class ExamplesSession implements ExampleSessionLike {
 	private n8nStarting?: Promise<RunningN8n>;
 	private closed = false;
 
@@ -290,6 +357,14 @@ export class ExamplesSession {
 		readonly emulator: Emulator,
 		readonly home: N8nHome,
 	) {}
+
+	get outputRoot(): string {
+		return this.options.outputRoot;
+	}
+
+	async readBinary(binary: IBinaryData): Promise<Buffer> {
+		return await readBinary(this.home, binary);
+	}
 
 	static async open(options: ExamplesSessionOptions): Promise<ExamplesSession> {
 		const log = options.log ?? (() => undefined);
@@ -417,48 +492,7 @@ export class ExamplesSession {
 			error = [(caught as Error).message, ...notes].join('\n');
 			if (status === 'unknown' || status === 'success') status = 'error';
 		}
-		const items = (nodeName: string) => {
-			const tasks = runData[nodeName];
-			return tasks?.at(-1)?.data?.main?.[0] ?? [];
-		};
-		return {
-			example,
-			status,
-			seconds: (Date.now() - started) / 1000,
-			error,
-			runData,
-			files: this.writtenFiles(example, runData),
-			output,
-			notes,
-			items,
-			json: (nodeName) => items(nodeName).map((item) => item.json),
-		};
-	}
-
-	/** The files each Read/Write Files (write) node of the run says it wrote, as found on disk. */
-	private writtenFiles(example: Example, runData: IRunData): WrittenFile[] {
-		const files: WrittenFile[] = [];
-		for (const node of example.workflow.nodes) {
-			if (node.type !== READ_WRITE_FILE || node.parameters.operation !== 'write') continue;
-			const property = String(node.parameters.dataPropertyName ?? 'data');
-			for (const task of runData[node.name] ?? []) {
-				for (const item of task.data?.main?.[0] ?? []) {
-					const fileName = String(item.json.fileName ?? '');
-					if (!fileName) continue;
-					const absolutePath = path.resolve(this.options.outputRoot, fileName);
-					const exists = existsSync(absolutePath);
-					files.push({
-						node: node.name,
-						fileName,
-						absolutePath,
-						exists,
-						bytes: exists ? statSync(absolutePath).size : 0,
-						binary: item.binary?.[property],
-					});
-				}
-			}
-		}
-		return files;
+		return exampleRun(example, { status, error, runData, output, notes, started }, this.options.outputRoot);
 	}
 
 	async close(): Promise<void> {

@@ -13,7 +13,7 @@ import { fixture } from '../emulator/media';
 import { multiTalkState } from '../emulator/providers/multitalk';
 import type { ServiceName } from '../emulator/types';
 import { agentRun, expectToolSchemas } from './agentChecks';
-import type { ExampleRun, ExamplesSession, MediaKind } from './exampleRunner';
+import type { ExampleRun, ExampleSessionLike, MediaKind } from './exampleRunner';
 import { n8nMajor } from './n8nRunner';
 
 export interface BinaryExpectation {
@@ -41,7 +41,7 @@ export interface ExampleExpectation {
 	/** Requests the emulator must have received, in this order (others may come between). */
 	requests: Array<[ServiceName, string, RegExp]>;
 	/** Anything else worth checking. */
-	check?: (run: ExampleRun, session: ExamplesSession) => void | Promise<void>;
+	check?: (run: ExampleRun, session: ExampleSessionLike) => void | Promise<void>;
 }
 
 const MP4: BinaryExpectation = { mimeType: 'video/mp4', fileExtension: 'mp4', sameAs: 'sample.mp4', media: 'mp4' };

@@ -722,7 +722,7 @@ export function listExecutions(home: N8nHome, filter: { workflowId?: string } = 
 }
 
 /** n8n stores run data in the "flatted" format: every string and object is an index into one list. */
-function unflatten(list: unknown[]): unknown {
+export function unflatten(list: unknown[]): unknown {
 	const done = new Map<number, unknown>();
 	const resolve = (index: number): unknown => {
 		if (done.has(index)) return done.get(index);

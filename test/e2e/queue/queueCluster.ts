@@ -222,6 +222,8 @@ export async function startQueueCluster(
 		env?: NodeJS.ProcessEnv;
 		webhookProcesses?: number;
 		workers?: number;
+		/** Working directory of every n8n process (where relative Read/Write Files paths land). */
+		cwd?: string;
 	} = {},
 ): Promise<QueueCluster> {
 	const addresses = queueAddresses();
@@ -252,10 +254,21 @@ export async function startQueueCluster(
 		OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
 		...options.env,
 	};
-	const home = await createN8nHome({ credentials: options.credentials, workflows: options.workflows, env: sharedEnv });
-	for (const id of options.publish ?? []) {
-		const result = await runN8nCli(home, ['publish:workflow', `--id=${id}`]);
-		if (result.code !== 0) throw new Error(`n8n publish:workflow --id=${id} failed:\n${result.stdout}${result.stderr}`);
+	let home: N8nHome | undefined;
+	let prepared = false;
+	try {
+		// (createN8nHome removes its folder itself when an import fails)
+		home = await createN8nHome({ credentials: options.credentials, workflows: options.workflows, env: sharedEnv, cwd: options.cwd });
+		for (const id of options.publish ?? []) {
+			const result = await runN8nCli(home, ['publish:workflow', `--id=${id}`]);
+			if (result.code !== 0) throw new Error(`n8n publish:workflow --id=${id} failed:\n${result.stdout}${result.stderr}`);
+		}
+		prepared = true;
+	} finally {
+		if (!prepared) {
+			await dropDatabase(addresses, database);
+			await home?.cleanup();
+		}
 	}
 
 	const mainPort = await freePort();

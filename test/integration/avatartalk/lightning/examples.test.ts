@@ -51,7 +51,7 @@ describe('example: avatartalk-lightning-pay-per-video', () => {
 	const workflow = load('avatartalk-lightning-pay-per-video');
 
 	it('follows the conventions; the pay step is labelled emulator-only with a note on real wallets', () => {
-		checkConventions(workflow, 'ex-avatartalk-lightning-pay-per-video');
+		checkConventions(workflow, 'ex-avatartalk-lightning');
 		const pay = workflow.nodes.find((n) => n.type === 'n8n-nodes-base.httpRequest');
 		expect(pay?.name).toBe('Pay invoice (emulator only)');
 		expect(pay?.parameters.url).toBe('http://127.0.0.1:18600/__emulator/lightning/pay');
