@@ -1,6 +1,7 @@
 import type { INodeExecutionData, INodeParameters, INodeType, IExecuteFunctions } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 
 import type { WorkflowJson } from '../harness';
@@ -45,6 +46,7 @@ export function singleNodeWorkflow(
 /**
  * `n8n-nodes-base.readWriteFile` (operation write) for the in-process harness, which has no
  * core nodes: writes each item's binary under `dir`, as the example workflows do in real n8n.
+ * It streams a stored binary to the file, as the real node does, so a video is never read whole.
  */
 export function readWriteFileStandIn(dir: string): INodeType {
 	return {
@@ -71,11 +73,11 @@ export function readWriteFileStandIn(dir: string): INodeType {
 			for (let i = 0; i < items.length; i++) {
 				const fileName = this.getNodeParameter('fileName', i) as string;
 				const property = this.getNodeParameter('dataPropertyName', i) as string;
-				this.helpers.assertBinaryData(i, property);
-				const data = await this.helpers.getBinaryDataBuffer(i, property);
+				const binary = this.helpers.assertBinaryData(i, property);
 				const target = path.resolve(dir, fileName);
 				mkdirSync(path.dirname(target), { recursive: true });
-				writeFileSync(target, data);
+				if (binary.id) await pipeline(await this.helpers.getBinaryStream(binary.id), createWriteStream(target));
+				else writeFileSync(target, await this.helpers.getBinaryDataBuffer(i, property));
 				out.push({ json: { ...items[i].json, fileName }, binary: items[i].binary, pairedItem: { item: i } });
 			}
 			return [out];

@@ -9,19 +9,13 @@ import { fixture } from '../../emulator/media';
 import { avaTarState, replyAudioPieces } from '../../emulator/providers/avatar';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
-import { cleanupHarness } from '../../harness';
 import type { RunResult } from '../../harness';
 import { NODE, binaryItem, expectApiError, expectInputError, newSession, resetAvaTar, runAvaTar } from './helpers';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 let emulator: Emulator;
 
-beforeAll(async () => {
-	emulator = await startEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
+useEmulator(startEmulator, (e) => (emulator = e));
 beforeEach(() => resetAvaTar(emulator, avaTarState(emulator)));
 
 const speech = fixture('speech-16k-mono.wav');

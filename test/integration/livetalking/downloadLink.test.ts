@@ -11,23 +11,14 @@ import { fixture } from '../../emulator/media';
 import { S3_ONE_AUTH_MECHANISM } from '../../emulator/providers/s3';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
-import { cleanupHarness, runWorkflow } from '../../harness';
+import { runWorkflow } from '../../harness';
 import type { RunResult } from '../../harness';
 import { expectApiError, singleNode } from '../musetalk/helpers';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 let emulator: Emulator;
 
-beforeAll(async () => {
-	emulator = await startEmulator({ settings: { storageOnApiOrigin: true } });
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
-beforeEach(() => {
-	emulator.clearLog();
-	emulator.clearFaults();
-});
+useEmulator(async () => await startEmulator({ settings: { storageOnApiOrigin: true } }), (e) => (emulator = e));
 
 let nextSession = 5000;
 

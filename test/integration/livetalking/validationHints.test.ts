@@ -6,22 +6,13 @@ import type { INodeParameters } from 'n8n-workflow';
 
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
-import { cleanupHarness, runWorkflow } from '../../harness';
+import { runWorkflow } from '../../harness';
 import { expectApiError, singleNode } from '../musetalk/helpers';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 let emulator: Emulator;
 
-beforeAll(async () => {
-	emulator = await startEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
-beforeEach(() => {
-	emulator.clearLog();
-	emulator.clearFaults();
-});
+useEmulator(startEmulator, (e) => (emulator = e));
 
 async function run(parameters: INodeParameters) {
 	return await runWorkflow(singleNode('liveTalking', { requestSettings: { maxAttempts: 1 }, ...parameters }), {

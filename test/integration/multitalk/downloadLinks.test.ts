@@ -11,28 +11,20 @@ import { multiTalkState } from '../../emulator/providers/multitalk';
 import { S3_ONE_AUTH_MECHANISM } from '../../emulator/providers/s3';
 import type { Emulator } from '../../emulator/server';
 import type { LoggedRequest } from '../../emulator/types';
-import { cleanupHarness } from '../../harness';
 import { forgetProcessState } from '../../../nodes/MultiTalk/trigger/delivery';
 import { NODE, credentialsFor, expectApiError, runMultiTalk, startMultiTalkEmulator, submitParams, waitFor } from './helpers';
 import type { WebhookHost } from './webhookHost';
 import { WebhookHost as Host, triggerWorkflow } from './webhookHost';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 jest.setTimeout(60_000);
 
 let emulator: Emulator;
 let host: WebhookHost | undefined;
 
-beforeAll(async () => {
-	emulator = await startMultiTalkEmulator({ storageOnApiOrigin: true });
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
+useEmulator(async () => await startMultiTalkEmulator({ storageOnApiOrigin: true }), (e) => (emulator = e));
 beforeEach(() => {
 	multiTalkState(emulator).reset();
-	emulator.clearLog();
-	emulator.clearFaults();
 	emulator.settings.storageOnApiOrigin = true;
 	forgetProcessState();
 });

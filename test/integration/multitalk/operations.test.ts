@@ -7,7 +7,6 @@ import type { INodeParameters } from 'n8n-workflow';
 import { fixture } from '../../emulator/media';
 import { multiTalkState } from '../../emulator/providers/multitalk';
 import type { Emulator } from '../../emulator/server';
-import { cleanupHarness } from '../../harness';
 import {
 	NODE,
 	apiRequests,
@@ -20,22 +19,13 @@ import {
 	submitParams,
 	waitFor,
 } from './helpers';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 jest.setTimeout(60_000);
 
 let emulator: Emulator;
 
-beforeAll(async () => {
-	emulator = await startMultiTalkEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
-beforeEach(() => {
-	emulator.clearLog();
-	emulator.clearFaults();
-});
+useEmulator(startMultiTalkEmulator, (e) => (emulator = e));
 
 async function submitOne(extra: INodeParameters = {}): Promise<string> {
 	const result = await runMultiTalk(emulator, submitParams(extra));

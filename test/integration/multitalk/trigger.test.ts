@@ -7,27 +7,19 @@ import type { IDataObject } from 'n8n-workflow';
 import { fixture } from '../../emulator/media';
 import { multiTalkState } from '../../emulator/providers/multitalk';
 import type { Emulator } from '../../emulator/server';
-import { cleanupHarness } from '../../harness';
 import { forgetProcessState, processClaims } from '../../../nodes/MultiTalk/trigger/delivery';
 import { NODE, credentialsFor, runMultiTalk, startMultiTalkEmulator, submitParams, waitFor } from './helpers';
 import { WebhookHost, triggerWorkflow } from './webhookHost';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 jest.setTimeout(60_000);
 
 let emulator: Emulator;
 let host: WebhookHost | undefined;
 
-beforeAll(async () => {
-	emulator = await startMultiTalkEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
+useEmulator(startMultiTalkEmulator, (e) => (emulator = e));
 beforeEach(() => {
 	multiTalkState(emulator).reset();
-	emulator.clearLog();
-	emulator.clearFaults();
 	forgetProcessState();
 });
 afterEach(async () => {

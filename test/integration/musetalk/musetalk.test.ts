@@ -9,23 +9,16 @@ import { fixture } from '../../emulator/media';
 import { MUSETALK_NOFACE_MESSAGE } from '../../emulator/providers/musetalk';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
-import { cleanupHarness, runWorkflow } from '../../harness';
+import { runWorkflow } from '../../harness';
 import type { RunResult } from '../../harness';
 import { expectApiError, expectInputError, singleNode } from './helpers';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 let emulator: Emulator;
 const PREPARE_MS = 150;
 
-beforeAll(async () => {
-	emulator = await startEmulator({ settings: { museTalkPrepareMs: PREPARE_MS } });
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
+useEmulator(async () => await startEmulator({ settings: { museTalkPrepareMs: PREPARE_MS } }), (e) => (emulator = e));
 beforeEach(() => {
-	emulator.clearLog();
-	emulator.clearFaults();
 	emulator.settings.museTalkPrepareMs = PREPARE_MS;
 	delete emulator.settings.museTalkAbsoluteUrls;
 	delete emulator.settings.museTalkCustomVoices;

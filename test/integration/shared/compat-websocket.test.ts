@@ -5,23 +5,16 @@
  */
 import { NodeOperationError } from 'n8n-workflow';
 
-import { cleanupHarness } from '../../harness';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
 import { NODE as AVATAR, runAvaTar } from '../avatar-system/helpers';
 import { NODE as AVATARTALK, items, runAvatarTalk } from '../avatartalk/video/helpers';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 let emulator: Emulator;
 const realWebSocket = globalThis.WebSocket;
-beforeAll(async () => {
-	emulator = await startEmulator({ settings: { avatarTalkLatencyMs: 5, avatarTalkChunkDelayMs: 1 } });
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
+useEmulator(async () => await startEmulator({ settings: { avatarTalkLatencyMs: 5, avatarTalkChunkDelayMs: 1 } }), (e) => (emulator = e));
 beforeEach(() => {
-	emulator.clearLog();
 	delete (globalThis as { WebSocket?: unknown }).WebSocket;
 });
 afterEach(() => {

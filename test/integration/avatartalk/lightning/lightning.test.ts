@@ -11,7 +11,7 @@ import { decodeBolt11 } from '../../../../nodes/AvatarTalk/bolt11';
 import { fixture } from '../../../emulator/media';
 import { lightningState, payLightningInvoice } from '../../../emulator/providers/avatartalkLightning';
 import type { Emulator } from '../../../emulator/server';
-import { cleanupHarness, runWorkflow } from '../../../harness';
+import { runWorkflow } from '../../../harness';
 import { expectMp4 } from '../../../helpers/mp4';
 import { SPEC_PAYEE, SPEC_PAYMENT_HASH, VALID } from '../../../unit/avatartalk/bolt11Vectors';
 import {
@@ -25,19 +25,12 @@ import {
 	runAvatarTalk,
 	startLightningEmulator,
 } from './helpers';
+import { useEmulator } from '../../../helpers/emulatorSetup';
 
 let emulator: Emulator;
 
-beforeAll(async () => {
-	emulator = await startLightningEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
+useEmulator(startLightningEmulator, (e) => (emulator = e));
 beforeEach(() => {
-	emulator.clearLog();
-	emulator.clearFaults();
 	for (const key of Object.keys(emulator.settings)) if (key.startsWith('lightning') && key !== 'lightningPaymentGraceMs' && key !== 'lightningChunkDelayMs') delete emulator.settings[key];
 });
 

@@ -8,23 +8,14 @@ import { TokenVerifier } from 'livekit-server-sdk';
 import { mintLiveKitToken } from '../../../../nodes/AvatarTalk/livekitToken';
 import { lightningState } from '../../../emulator/providers/avatartalkLightning';
 import type { Emulator } from '../../../emulator/server';
-import { cleanupHarness, testCredential } from '../../../harness';
+import { testCredential } from '../../../harness';
 import { loadPackageTypes } from '../../../harness/types';
 import { NODE, bodyOf, calls, expectApiError, expectInputError, runAvatarTalk, startLightningEmulator } from './helpers';
+import { useEmulator } from '../../../helpers/emulatorSetup';
 
 let emulator: Emulator;
 
-beforeAll(async () => {
-	emulator = await startLightningEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
-beforeEach(() => {
-	emulator.clearLog();
-	emulator.clearFaults();
-});
+useEmulator(startLightningEmulator, (e) => (emulator = e));
 
 const create = (extra: Record<string, unknown> = {}) => ({
 	resource: 'liveKit',

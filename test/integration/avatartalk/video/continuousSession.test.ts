@@ -7,27 +7,17 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { AvatarTalk } from '../../../../nodes/AvatarTalk/AvatarTalk.node';
 import { AVATARS, LANGUAGES } from '../../../../nodes/AvatarTalk/constants';
-import { cleanupHarness } from '../../../harness';
 import { AVATARTALK_NO_CREDITS_KEY, CONTINUOUS_STATES, avatarTalkState } from '../../../emulator/providers/avatartalk';
 import type { Emulator } from '../../../emulator/server';
 import { expectFragmentedMp4 } from '../../../helpers/mp4';
-import { NODE, items, outputBinary, runAvatarTalk, startAvatarTalkEmulator } from './helpers';
+import { NODE, items, outputBinary, runAvatarTalk, useAvatarTalkEmulator } from './helpers';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startAvatarTalkEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
-const defaults = { avatarTalkLatencyMs: 5, avatarTalkFragmentIntervalMs: 2 };
-beforeEach(() => {
-	emulator.clearLog();
-	emulator.clearFaults();
-	for (const key of Object.keys(emulator.settings)) delete emulator.settings[key];
-	Object.assign(emulator.settings, defaults);
-	avatarTalkState(emulator).continuousSessions.length = 0;
+useAvatarTalkEmulator((e) => (emulator = e), {
+	settings: { avatarTalkLatencyMs: 5, avatarTalkFragmentIntervalMs: 2 },
+	reset: (e) => {
+		avatarTalkState(e).continuousSessions.length = 0;
+	},
 });
 
 const LLM_CHUNKS = ['Hello', ' there! I am', ' your assistant.', ' How can I help', ' you today?'];

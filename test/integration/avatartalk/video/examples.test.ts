@@ -6,14 +6,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { cleanupHarness, runWorkflow } from '../../../harness';
+import { runWorkflow } from '../../../harness';
 import type { WorkflowJson } from '../../../harness';
 import { REPO_ROOT } from '../../../harness/types';
 import { avatarTalkState } from '../../../emulator/providers/avatartalk';
 import { fixture } from '../../../emulator/media';
 import type { Emulator } from '../../../emulator/server';
 import { expectFragmentedMp4, expectMp4 } from '../../../helpers/mp4';
-import { credentialsFor, exampleStandIns, startAvatarTalkEmulator } from './helpers';
+import { credentialsFor, exampleStandIns, useAvatarTalkEmulator } from './helpers';
 
 let emulator: Emulator;
 let outDir: string;
@@ -21,16 +21,13 @@ const load = (name: string) =>
 	JSON.parse(readFileSync(path.join(REPO_ROOT, 'examples', `${name}.json`), 'utf8')) as WorkflowJson & { id: string; name: string };
 const EXAMPLES = ['avatartalk-streamed-to-disk', 'avatartalk-delayed-get-video', 'avatartalk-continuous-session'];
 
-beforeAll(async () => {
-	emulator = await startAvatarTalkEmulator();
+useAvatarTalkEmulator((e) => (emulator = e));
+beforeAll(() => {
 	outDir = mkdtempSync(path.join(tmpdir(), 'avatartalk-examples-'));
 });
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
+afterAll(() => {
 	rmSync(outDir, { recursive: true, force: true });
 });
-beforeEach(() => emulator.clearLog());
 
 const run = async (name: string) =>
 	await runWorkflow(load(name), { credentials: credentialsFor(emulator), nodeTypes: exampleStandIns(outDir) });

@@ -2,10 +2,6 @@
  * Helpers for the AvatarTalk video/stream integration tests: the emulator, one-node workflows
  * run through the harness, and readers for binary outputs and the request log.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-
 import type {
 	INodeTypeDescription,
 	IBinaryData,
@@ -21,7 +17,9 @@ import type { RunOptions, RunResult, WorkflowJson } from '../../../harness';
 import { runWorkflow } from '../../../harness';
 import type { Emulator } from '../../../emulator/server';
 import { startEmulator } from '../../../emulator/server';
-import { singleNodeWorkflow } from '../../../helpers/workflows';
+import type { EmulatorSetup } from '../../../helpers/emulatorSetup';
+import { useEmulator } from '../../../helpers/emulatorSetup';
+import { readWriteFileStandIn, singleNodeWorkflow } from '../../../helpers/workflows';
 
 export { TRIGGER } from '../../../helpers/workflows';
 export const NODE = 'AvatarTalk';
@@ -31,6 +29,11 @@ export async function startAvatarTalkEmulator(settings: Record<string, unknown> 
 	return await startEmulator({
 		settings: { avatarTalkLatencyMs: 5, avatarTalkChunkDelayMs: 1, avatarTalkFragmentIntervalMs: 2, ...settings },
 	});
+}
+
+/** The shared emulator set-up (test/helpers/emulatorSetup.ts) with the fast AvatarTalk defaults. */
+export function useAvatarTalkEmulator(use: (emulator: Emulator) => void, options: EmulatorSetup = {}): void {
+	useEmulator(startAvatarTalkEmulator, use, options);
 }
 
 export function credentialsFor(emulator: Emulator, apiKey = emulator.keys.avatarTalk) {
@@ -73,8 +76,9 @@ export function bodyOf(entry: { body: string }): unknown {
 
 /**
  * Harness stand-ins for the core nodes the AvatarTalk examples use (real n8n runs the real
- * ones in the e2e suite): Read/Write Files (write), Edit Fields (Set, manual assignments) and
- * Split Out, each doing just what the examples need, as the real node does it.
+ * ones in the e2e suite): Read/Write Files (write, the shared stand-in of test/helpers/workflows.ts),
+ * Edit Fields (Set, manual assignments) and Split Out, each doing just what the examples need, as
+ * the real node does it.
  */
 export function exampleStandIns(outDir: string): Record<string, INodeType> {
 	const base = (name: string, version: number[]) => ({
@@ -88,32 +92,6 @@ export function exampleStandIns(outDir: string): Record<string, INodeType> {
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true as const,
 	});
-	const readWriteFile: INodeType = {
-		description: {
-			...base('readWriteFile', [1, 1.1]),
-			properties: [
-				{ displayName: 'Operation', name: 'operation', type: 'options', options: [{ name: 'Write', value: 'write' }], default: 'write' },
-				{ displayName: 'File Path and Name', name: 'fileName', type: 'string', default: '' },
-				{ displayName: 'Input Binary Field', name: 'dataPropertyName', type: 'string', default: 'data' },
-				{ displayName: 'Options', name: 'options', type: 'collection', default: {}, options: [] },
-			],
-		},
-		async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-			const input = this.getInputData();
-			const out: INodeExecutionData[] = [];
-			for (let i = 0; i < input.length; i++) {
-				const fileName = this.getNodeParameter('fileName', i) as string;
-				const property = this.getNodeParameter('dataPropertyName', i) as string;
-				this.helpers.assertBinaryData(i, property);
-				const target = path.resolve(outDir, fileName);
-				mkdirSync(path.dirname(target), { recursive: true });
-				const stream = await this.helpers.getBinaryStream(input[i].binary?.[property]?.id as string);
-				await pipeline(stream, createWriteStream(target));
-				out.push({ json: { ...input[i].json, fileName } as IDataObject, binary: input[i].binary, pairedItem: { item: i } });
-			}
-			return [out];
-		},
-	};
 	const set: INodeType = {
 		description: {
 			...base('set', [3.3, 3.4]),
@@ -155,7 +133,7 @@ export function exampleStandIns(outDir: string): Record<string, INodeType> {
 		},
 	};
 	return {
-		'n8n-nodes-base.readWriteFile': readWriteFile,
+		'n8n-nodes-base.readWriteFile': readWriteFileStandIn(outDir),
 		'n8n-nodes-base.set': set,
 		'n8n-nodes-base.splitOut': splitOut,
 	};

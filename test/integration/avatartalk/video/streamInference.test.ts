@@ -6,28 +6,18 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { cleanupHarness } from '../../../harness';
 import { AVATARTALK_NO_CREDITS_KEY, avatarTalkState } from '../../../emulator/providers/avatartalk';
 import { fixture } from '../../../emulator/media';
 import type { Emulator } from '../../../emulator/server';
 import { expectMp4 } from '../../../helpers/mp4';
-import { NODE, outputBinary, runAvatarTalk, startAvatarTalkEmulator } from './helpers';
+import { NODE, outputBinary, runAvatarTalk, useAvatarTalkEmulator } from './helpers';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startAvatarTalkEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
-const defaults = { avatarTalkLatencyMs: 5, avatarTalkChunkDelayMs: 1 };
-beforeEach(() => {
-	emulator.clearLog();
-	emulator.clearFaults();
-	for (const key of Object.keys(emulator.settings)) delete emulator.settings[key];
-	Object.assign(emulator.settings, defaults);
-	avatarTalkState(emulator).inferSessions.length = 0;
+useAvatarTalkEmulator((e) => (emulator = e), {
+	settings: { avatarTalkLatencyMs: 5, avatarTalkChunkDelayMs: 1 },
+	reset: (e) => {
+		avatarTalkState(e).inferSessions.length = 0;
+	},
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -3,20 +3,12 @@
  * Inference runs items in parallel and every POST /inference is paid. An invalid later item
  * must fail the run before the first POST, with an error naming the field and what is allowed.
  */
-import { cleanupHarness } from '../../../harness';
 import type { Emulator } from '../../../emulator/server';
 import { expectInputError } from '../../../helpers/assertions';
-import { NODE, items, runAvatarTalk, startAvatarTalkEmulator } from './helpers';
+import { NODE, items, runAvatarTalk, useAvatarTalkEmulator } from './helpers';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startAvatarTalkEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
-beforeEach(() => emulator.clearLog());
+useAvatarTalkEmulator((e) => (emulator = e));
 
 // Items 0-4 are valid; item 5 names an avatar AvatarTalk does not have.
 const avatars = ['japanese_woman', 'mexican_woman', 'japanese_woman', 'mexican_woman', 'japanese_woman', 'no_such_avatar'];

@@ -7,29 +7,16 @@ import path from 'node:path';
 
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { cleanupHarness, getRuntime } from '../../../harness';
+import { getRuntime } from '../../../harness';
 import { AVATARTALK_NO_CREDITS_KEY, avatarTalkState } from '../../../emulator/providers/avatartalk';
 import { fixture, largeMp4Size } from '../../../emulator/media';
 import type { Emulator } from '../../../emulator/server';
 import { expectMp4 } from '../../../helpers/mp4';
-import { NODE, bodyOf, items, outputBinary, runAvatarTalk, startAvatarTalkEmulator } from './helpers';
+import { NODE, bodyOf, items, outputBinary, runAvatarTalk, useAvatarTalkEmulator } from './helpers';
 
 let emulator: Emulator;
-
-beforeAll(async () => {
-	emulator = await startAvatarTalkEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
 const defaults = { avatarTalkLatencyMs: 5, avatarTalkChunkDelayMs: 1 };
-beforeEach(() => {
-	emulator.clearLog();
-	emulator.clearFaults();
-	for (const key of Object.keys(emulator.settings)) delete emulator.settings[key];
-	Object.assign(emulator.settings, defaults);
-});
+useAvatarTalkEmulator((e) => (emulator = e), { settings: defaults });
 
 const generate = (extra: Record<string, unknown> = {}) => ({
 	resource: 'video',
