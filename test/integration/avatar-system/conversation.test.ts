@@ -8,19 +8,13 @@ import { avaTarState } from '../../emulator/providers/avatar';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
 import type { Handler } from '../../emulator/types';
-import { cleanupHarness } from '../../harness';
 import { NODE, expectApiError, expectInputError, newSession, resetAvaTar, runAvaTar } from './helpers';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 let emulator: Emulator;
 let sessionId: string;
 
-beforeAll(async () => {
-	emulator = await startEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
+useEmulator(startEmulator, (e) => (emulator = e));
 beforeEach(async () => {
 	resetAvaTar(emulator, avaTarState(emulator));
 	sessionId = await newSession(emulator);
@@ -150,7 +144,9 @@ describe('AvaTar · Conversation → Send Chat Message', () => {
 	});
 
 	it('429 (chat limit): waits for Retry-After and then reads the stream', async () => {
-		emulator.settings.avaTarRateLimits = { chat: 1, windowMs: 1000 };
+		// The second item must reach the server inside the first one's window: 4 s leaves room for a
+		// slow first item on a busy machine (1 s did not), and Retry-After then asks for at most 4 s.
+		emulator.settings.avaTarRateLimits = { chat: 1, windowMs: 4000 };
 		const result = await runAvaTar(emulator, chat({ requestSettings: { maxAttempts: 3 } }), { items: [{ json: {} }, { json: {} }] });
 		expect(result.error).toBeUndefined();
 		expect(result.json(NODE).map((j) => j.reply)).toEqual([REPLY, REPLY]);
@@ -234,7 +230,7 @@ describe('AvaTar · Conversation → Speak', () => {
 	});
 
 	it('429 (speak limit): waits for Retry-After', async () => {
-		emulator.settings.avaTarRateLimits = { speak: 1, windowMs: 1000 };
+		emulator.settings.avaTarRateLimits = { speak: 1, windowMs: 4000 }; // room for a slow first item (see the chat case)
 		const result = await runAvaTar(emulator, speak({ requestSettings: { maxAttempts: 3 } }), { items: [{ json: {} }, { json: {} }] });
 		expect(result.error).toBeUndefined();
 		expect(rest('/v1/avatar.speak').map((r) => r.status)).toEqual([200, 429, 200]);

@@ -8,18 +8,12 @@ import type { IDataObject } from 'n8n-workflow';
 import { avaTarState } from '../../emulator/providers/avatar';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
-import { cleanupHarness } from '../../harness';
 import { NODE, SDP_OFFER, expectApiError, expectInputError, newSession, resetAvaTar, runAvaTar } from './helpers';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 let emulator: Emulator;
 
-beforeAll(async () => {
-	emulator = await startEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
+useEmulator(startEmulator, (e) => (emulator = e));
 beforeEach(() => resetAvaTar(emulator, avaTarState(emulator)));
 
 const rest = (path?: string | RegExp, method?: string) => emulator.requests({ service: 'avaTar', path, method });
@@ -265,7 +259,8 @@ describe('AvaTar · documented errors', () => {
 	});
 
 	it('429: waits for Retry-After, then succeeds (session creation limit)', async () => {
-		emulator.settings.avaTarRateLimits = { sessionCreation: 1, windowMs: 1000 };
+		// 4 s: the second item must reach the server inside the first one's window, even on a busy machine
+		emulator.settings.avaTarRateLimits = { sessionCreation: 1, windowMs: 4000 };
 		const started = Date.now();
 		const result = await runAvaTar(emulator, { resource: 'session', operation: 'create', requestSettings: { maxAttempts: 3 } }, { items: [{ json: {} }, { json: {} }] });
 		expect(result.error).toBeUndefined();
@@ -275,7 +270,7 @@ describe('AvaTar · documented errors', () => {
 		expect(statuses[0]).toBe(200);
 		expect(statuses).toContain(429);
 		expect(statuses.at(-1)).toBe(200);
-		// the wait was the server's Retry-After (1 s), not a blind retry
+		// the wait was the server's Retry-After (at least 1 s), not a blind retry
 		const [limited] = rest('/v1/streaming.new').filter((r) => r.status === 429);
 		const retried = rest('/v1/streaming.new').at(-1)!;
 		expect(retried.at - limited.at).toBeGreaterThanOrEqual(900);

@@ -3,7 +3,8 @@
  * the execution's cancel signal fires). For a poll, a streamed download and WebSocket sessions:
  * the run ends as cancelled within one second, nothing is output, no request is sent after the
  * cancel (a poll loop left running would show up here), and the emulator holds no open
- * connection of that service within one second (checked on the server side).
+ * connection of that service within one second (checked on the server side). "One second" does
+ * not count time the test process itself was kept from running on a busy machine (allowance()).
  */
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
@@ -13,6 +14,7 @@ import type { FaultRule, ServiceName } from '../../emulator/types';
 import { cleanupHarness } from '../../harness';
 import type { RunResult } from '../../harness';
 import type { NodeKey } from '../../reliability-helpers/nodes';
+import { startStallMeter } from '../../helpers/stallMeter';
 import { NODE, binaryItem, fastEmulator, openConnections, runNode, setup, waitForNoConnections } from '../../reliability-helpers/nodes';
 
 jest.setTimeout(120_000);
@@ -20,6 +22,13 @@ jest.setTimeout(120_000);
 afterAll(async () => {
 	await cleanupHarness();
 });
+
+/**
+ * The 1 s promise is about the node, not the machine: time this process demonstrably did not run
+ * (test/helpers/stallMeter.ts; seen: a 1,051 ms stop beside a busy core) is allowed on top, up to
+ * 1 s more. A wait that is not cut (a 10 s poll interval, a 60 s Retry-After) still fails.
+ */
+const allowance = (stalledMs: number) => Math.min(stalledMs, 1000);
 
 const sleep = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,6 +56,8 @@ interface CancelOutcome {
 	result: RunResult;
 	/** From the cancel to the end of the run. */
 	stoppedMs: number;
+	/** Time this process was not running in that while (a busy machine): see allowance(). */
+	stalledMs: number;
 	/** Connections of the service still open one second after the cancel. */
 	openAfter1s: number;
 	/** Open while busy, just before the cancel (proves the check can fail). */
@@ -77,16 +88,18 @@ async function cancelWhileBusy(c: CancelCase): Promise<CancelOutcome> {
 		await sleep(200);
 		const openBefore = openConnections(emulator)[c.service] ?? 0;
 		const before = emulator.requests({ service: c.service }).length;
+		const meter = startStallMeter();
 		const abortAt = Date.now();
 		controller.abort();
 		const result = await running;
 		const endedAt = Date.now();
 		const stoppedMs = endedAt - abortAt;
-		const openAfter1s = await waitForNoConnections(emulator, Math.max(0, abortAt + 1000 - Date.now()), [c.service]);
+		const stalledMs = meter.stalledMs();
+		const openAfter1s = await waitForNoConnections(emulator, Math.max(0, abortAt + 1000 + allowance(meter.stop()) - Date.now()), [c.service]);
 		// A poll or retry loop left behind would keep sending: watch a little longer.
 		await sleep(Math.max(250, abortAt + 1500 - Date.now()));
 		const late = emulator.requests({ service: c.service }).filter((r) => r.at > endedAt).length;
-		return { result, stoppedMs, openAfter1s, openBefore, late, before };
+		return { result, stoppedMs, stalledMs, openAfter1s, openBefore, late, before };
 	} finally {
 		await emulator.close();
 	}
@@ -95,7 +108,7 @@ async function cancelWhileBusy(c: CancelCase): Promise<CancelOutcome> {
 function expectCancelled(outcome: CancelOutcome) {
 	expect(outcome.result.status).toBe('canceled');
 	expect(outcome.result.settled).toBe(true);
-	expect(outcome.stoppedMs).toBeLessThan(1000);
+	expect(outcome.stoppedMs).toBeLessThan(1000 + allowance(outcome.stalledMs));
 	expect(outcome.openAfter1s).toBe(0);
 	expect(outcome.late).toBeLessThanOrEqual(1);
 	expect(outcome.result.items(NODE)).toHaveLength(0);

@@ -14,7 +14,7 @@ import { NodeApiError } from 'n8n-workflow';
 
 import { cleanupHarness } from '../../harness';
 import type { WsFault, WsFaultKey, WsRow } from '../../reliability-helpers/faultMatrix';
-import { REALTIME_TIME_LIMIT_S, WS_FAULTS, WS_KNOWN_BUGS, WS_ROWS } from '../../reliability-helpers/faultMatrix';
+import { AVATARTALK_IDLE_S, REALTIME_TIME_LIMIT_S, WS_FAULTS, WS_KNOWN_BUGS, WS_ROWS } from '../../reliability-helpers/faultMatrix';
 import { NODE_LABEL, fastEmulator, runNode, waitForNoConnections } from '../../reliability-helpers/nodes';
 import type { OutputItem } from '../../reliability-helpers/runCase';
 import { collectItems, pool } from '../../reliability-helpers/runCase';
@@ -91,7 +91,7 @@ const AVATARTALK_MESSAGES: Record<WsFaultKey, RegExp> = {
 	close1008: /^AvatarTalk: Invalid API key: check the API key in the AvatarTalk credential \(close code 1008\)/,
 	close1011: /^AvatarTalk: Processing error: .*\(close code 1011\)/,
 	abrupt: /^AvatarTalk: The connection dropped in the middle of the session \(no close frame\)/,
-	silence: /^AvatarTalk: No message from the server for 1 s; the session was stopped and nothing partial was returned/,
+	silence: new RegExp(`^AvatarTalk: No message from the server for ${AVATARTALK_IDLE_S} s; the session was stopped and nothing partial was returned`),
 };
 const AVATAR_MESSAGES: Partial<Record<WsFaultKey, RegExp>> = {
 	close1008: /^AvaTar: The server refused the realtime connection: Invalid API key \(close code 1008\)/,
