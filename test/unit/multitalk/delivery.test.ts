@@ -1,6 +1,9 @@
+import { ObservableObject } from 'n8n-workflow';
+
 import {
 	ClaimTable,
 	LedgerCache,
+	LEDGER_MAX_ENTRIES,
 	LEDGER_RETENTION_MS,
 	alreadyDelivered,
 	eventKey,
@@ -65,6 +68,41 @@ describe('delivery ledger', () => {
 		const capped: DeliveryLedger = {};
 		for (let i = 0; i < 5; i++) recordDelivery(capped, `k${i}`, 100 + i, { maxEntries: 3 });
 		expect(Object.keys(capped.delivered ?? {})).toEqual(['k2', 'k3', 'k4']);
+	});
+
+	it('an event recorded again after it lapsed becomes the newest entry', () => {
+		const ledger: DeliveryLedger = { delivered: { a: 0, b: 10 } };
+		recordDelivery(ledger, 'a', LEDGER_RETENTION_MS + 5);
+		expect(Object.keys(ledger.delivered ?? {})).toEqual(['b', 'a']);
+		recordDelivery(ledger, 'c', LEDGER_RETENTION_MS + 11);
+		expect(ledger.delivered).toEqual({ a: LEDGER_RETENTION_MS + 5, c: LEDGER_RETENTION_MS + 11 });
+	});
+
+	it('with the record full, a call reads a few entries at its front, not all 10,000 (the cost per event)', () => {
+		const delivered: Record<string, number> = {};
+		for (let i = 0; i < LEDGER_MAX_ENTRIES; i++) delivered[`job-${i}:completed`] = 1_000 + i;
+		let reads = 0;
+		const counted = new Proxy(delivered, {
+			get(target, name, receiver) {
+				if (typeof name === 'string' && name.includes(':')) reads++;
+				return Reflect.get(target, name, receiver);
+			},
+		});
+		const ledger: DeliveryLedger = { delivered: counted };
+		recordDelivery(ledger, 'new:completed', 50_000);
+		expect(reads).toBeLessThanOrEqual(3);
+		expect(Object.keys(delivered)).toHaveLength(LEDGER_MAX_ENTRIES);
+		expect(delivered['job-0:completed']).toBeUndefined(); // the oldest made room
+		expect(Object.keys(delivered).at(-1)).toBe('new:completed');
+	});
+
+	it('marks n8n\'s static data as changed (so n8n stores it), also when the record already existed', () => {
+		const staticData = ObservableObject.create({ 'node:MultiTalk Trigger': { delivered: { 'a:completed': 1 } } }) as Record<string, unknown> & { __dataChanged?: boolean };
+		recordDelivery(staticData['node:MultiTalk Trigger'] as DeliveryLedger, 'b:completed', 2);
+		expect(staticData.__dataChanged).toBe(true);
+		const empty = ObservableObject.create({ 'node:MultiTalk Trigger': {} }) as Record<string, unknown> & { __dataChanged?: boolean };
+		recordDelivery(empty['node:MultiTalk Trigger'] as DeliveryLedger, 'b:completed', 2);
+		expect(empty.__dataChanged).toBe(true);
 	});
 });
 
