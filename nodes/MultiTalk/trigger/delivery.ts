@@ -59,12 +59,20 @@ export function secretMatches(presented: unknown, expected: string): boolean {
 
 /** Kept in the node's workflow static data (stored with the workflow in n8n's database). */
 export interface DeliveryLedger extends IDataObject {
-	/** `<job_id>:<status>` -> when it started an execution (epoch ms). */
+	/** `<job_id>:<status>` -> when it started an execution (epoch ms), oldest first. */
 	delivered?: Record<string, number>;
+	/** How many entries `delivered` holds (so that a call needs not count them). */
+	size?: number;
+	/** When entries past the retention time were last dropped (epoch ms). */
+	prunedAt?: number;
 }
 
 export const LEDGER_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 export const LEDGER_MAX_ENTRIES = 10_000;
+/** A full ledger drops this many of its oldest entries at once. */
+export const LEDGER_PRUNE_BATCH = 1_000;
+/** Entries past the retention time are dropped at most this often (they are ignored meanwhile). */
+export const LEDGER_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 export function eventKey(event: Pick<MultiTalkEvent, 'job_id' | 'status'>): string {
 	return `${event.job_id}:${event.status}`;
@@ -77,38 +85,52 @@ export function alreadyDelivered(ledger: DeliveryLedger, key: string, now: numbe
 }
 
 /**
- * Drops entries from the front of `delivered` (its oldest, as entries are added newest last)
- * while they are past the retention time, not a time, or beyond the cap. Stops at the first
- * entry it keeps, so a call costs a few steps, not a pass over the whole record.
+ * Drops the entries past the retention time (or not a time), then the oldest beyond `keep`, and
+ * returns how many are left. Entries are kept oldest first: keys are `<job_id>:<status>`, never
+ * array indices, so objects keep them in insertion order.
  */
-function pruneOldest(delivered: Record<string, number>, now: number, retentionMs: number, maxEntries: number): void {
-	let size = Object.keys(delivered).length;
-	for (const key in delivered) {
+function prune(delivered: Record<string, number>, now: number, retentionMs: number, keep: number): number {
+	const keys = Reflect.ownKeys(delivered).filter((key): key is string => typeof key === 'string' && key !== '__dataChanged');
+	let size = keys.length;
+	for (const key of keys) {
 		const at = delivered[key];
-		if (size <= maxEntries && typeof at === 'number' && now - at < retentionMs) break;
+		if (size <= keep && typeof at === 'number' && now - at < retentionMs) continue;
 		delete delivered[key];
 		size--;
 	}
+	return size;
 }
 
 /**
- * Records an event and drops entries older than the retention time, then the oldest ones
- * beyond the cap, so the record never grows without bound. Entries are kept oldest first (keys
- * are `<job_id>:<status>`, never array indices, so objects keep them in insertion order): a new
- * one goes to the end and pruning looks at the front only. With the record full (10,000) a call
- * costs well under a millisecond; sorting the whole record each time cost about 35 ms.
- * Writes through `ledger` (n8n watches the static data object for changes).
+ * Records an event (an event recorded again after it lapsed becomes the newest entry) and keeps
+ * the record bounded: at most `maxEntries`, entries past the retention time dropped.
+ *
+ * Listing the keys of a 10,000-entry object costs 10-40 ms on a busy machine (behind n8n's
+ * change-tracking proxy, one trap per key), so a call does not do it: the ledger keeps its
+ * size, a full ledger drops its oldest `LEDGER_PRUNE_BATCH` entries at once, and expired
+ * entries (which lookups ignore anyway) are dropped at most once per
+ * `LEDGER_PRUNE_INTERVAL_MS`. A call then costs a few property accesses. Writes through
+ * `ledger` (n8n watches the static data object for changes).
  */
 export function recordDelivery(
 	ledger: DeliveryLedger,
 	key: string,
 	now: number,
-	{ retentionMs = LEDGER_RETENTION_MS, maxEntries = LEDGER_MAX_ENTRIES } = {},
+	{ retentionMs = LEDGER_RETENTION_MS, maxEntries = LEDGER_MAX_ENTRIES, pruneBatch = LEDGER_PRUNE_BATCH, pruneIntervalMs = LEDGER_PRUNE_INTERVAL_MS } = {},
 ): void {
 	const delivered = ledger.delivered ?? {};
-	delete delivered[key]; // recorded again after it lapsed: it becomes the newest
+	const known = key in delivered;
+	if (known) delete delivered[key];
 	delivered[key] = now;
-	pruneOldest(delivered, now, retentionMs, maxEntries);
+	// a ledger stored before `size` existed, or edited by hand, is counted once
+	let size = typeof ledger.size === 'number' && Number.isInteger(ledger.size) && ledger.size >= 0 ? ledger.size + (known ? 0 : 1) : Number.NaN;
+	const lastPruned = typeof ledger.prunedAt === 'number' ? ledger.prunedAt : Number.NEGATIVE_INFINITY;
+	const full = !(size <= maxEntries); // also when not known
+	if (full || now - lastPruned >= pruneIntervalMs || now < lastPruned) {
+		size = prune(delivered, now, retentionMs, full ? Math.max(1, maxEntries - pruneBatch) : maxEntries);
+		ledger.prunedAt = now;
+	}
+	ledger.size = size;
 	ledger.delivered = delivered;
 }
 
@@ -195,6 +217,7 @@ export class LedgerCache {
 			.filter(([, at]) => typeof at === 'number' && now - at < retentionMs)
 			.sort((x, y) => x[1] - y[1]);
 		ledger.delivered = Object.fromEntries(kept.slice(-maxEntries));
+		ledger.size = Math.min(kept.length, maxEntries);
 		return true;
 	}
 

@@ -4,6 +4,8 @@ import {
 	ClaimTable,
 	LedgerCache,
 	LEDGER_MAX_ENTRIES,
+	LEDGER_PRUNE_BATCH,
+	LEDGER_PRUNE_INTERVAL_MS,
 	LEDGER_RETENTION_MS,
 	alreadyDelivered,
 	eventKey,
@@ -64,36 +66,59 @@ describe('delivery ledger', () => {
 		recordDelivery(ledger, 'old', 0);
 		recordDelivery(ledger, 'new', LEDGER_RETENTION_MS + 1);
 		expect(Object.keys(ledger.delivered ?? {})).toEqual(['new']);
+		expect(ledger.size).toBe(1);
 		expect(alreadyDelivered({ delivered: { old: 0 } }, 'old', LEDGER_RETENTION_MS)).toBe(false);
 		const capped: DeliveryLedger = {};
-		for (let i = 0; i < 5; i++) recordDelivery(capped, `k${i}`, 100 + i, { maxEntries: 3 });
+		for (let i = 0; i < 5; i++) recordDelivery(capped, `k${i}`, 100 + i, { maxEntries: 3, pruneBatch: 1 });
+		// k3 made it 4 > 3: the oldest two went at once (down to 3 - 1), then k4 fitted
 		expect(Object.keys(capped.delivered ?? {})).toEqual(['k2', 'k3', 'k4']);
+		expect(capped.size).toBe(3);
 	});
 
-	it('an event recorded again after it lapsed becomes the newest entry', () => {
+	it('an event recorded again becomes the newest entry; expired entries go at most once an hour', () => {
 		const ledger: DeliveryLedger = { delivered: { a: 0, b: 10 } };
-		recordDelivery(ledger, 'a', LEDGER_RETENTION_MS + 5);
+		recordDelivery(ledger, 'a', 20);
 		expect(Object.keys(ledger.delivered ?? {})).toEqual(['b', 'a']);
-		recordDelivery(ledger, 'c', LEDGER_RETENTION_MS + 11);
-		expect(ledger.delivered).toEqual({ a: LEDGER_RETENTION_MS + 5, c: LEDGER_RETENTION_MS + 11 });
+		expect(ledger).toMatchObject({ size: 2, prunedAt: 20 }); // a ledger stored without its size is counted once
+		const later = LEDGER_RETENTION_MS + 11; // b has expired, a not yet
+		recordDelivery(ledger, 'c', later);
+		expect(ledger.delivered).toEqual({ a: 20, c: later });
+		expect(ledger.size).toBe(2);
+		// within the hour: an expired entry stays (lookups ignore it), dropped at the next prune
+		recordDelivery(ledger, 'd', later + 10);
+		expect(Object.keys(ledger.delivered ?? {})).toEqual(['a', 'c', 'd']);
+		expect(alreadyDelivered(ledger, 'a', later + 10)).toBe(false);
+		recordDelivery(ledger, 'e', later + LEDGER_PRUNE_INTERVAL_MS);
+		expect(Object.keys(ledger.delivered ?? {})).toEqual(['c', 'd', 'e']);
 	});
 
-	it('with the record full, a call reads a few entries at its front, not all 10,000 (the cost per event)', () => {
+	it('with the record nearly full, a call touches a few entries, not all of them (the cost per event)', () => {
 		const delivered: Record<string, number> = {};
-		for (let i = 0; i < LEDGER_MAX_ENTRIES; i++) delivered[`job-${i}:completed`] = 1_000 + i;
-		let reads = 0;
-		const counted = new Proxy(delivered, {
-			get(target, name, receiver) {
-				if (typeof name === 'string' && name.includes(':')) reads++;
-				return Reflect.get(target, name, receiver);
-			},
-		});
-		const ledger: DeliveryLedger = { delivered: counted };
+		for (let i = 0; i < LEDGER_MAX_ENTRIES - 1; i++) delivered[`job-${i}:completed`] = 1_000 + i;
+		let traps = 0;
+		const count = <T extends unknown[], R>(fn: (...args: T) => R) => (...args: T): R => (traps++, fn(...args));
+		// as n8n hands it over: behind a proxy, where listing keys costs a trap per key
+		const handler: ProxyHandler<object> = {
+			get: count(Reflect.get),
+			set: count(Reflect.set),
+			has: count(Reflect.has),
+			deleteProperty: count(Reflect.deleteProperty),
+			ownKeys: count(Reflect.ownKeys),
+			getOwnPropertyDescriptor: count(Reflect.getOwnPropertyDescriptor),
+		};
+		const counted = new Proxy(delivered, handler as ProxyHandler<Record<string, number>>);
+		const ledger: DeliveryLedger = { delivered: counted, size: LEDGER_MAX_ENTRIES - 1, prunedAt: 40_000 };
 		recordDelivery(ledger, 'new:completed', 50_000);
-		expect(reads).toBeLessThanOrEqual(3);
+		expect(traps).toBeLessThanOrEqual(3);
+		expect(ledger.size).toBe(LEDGER_MAX_ENTRIES);
 		expect(Object.keys(delivered)).toHaveLength(LEDGER_MAX_ENTRIES);
-		expect(delivered['job-0:completed']).toBeUndefined(); // the oldest made room
-		expect(Object.keys(delivered).at(-1)).toBe('new:completed');
+		// the next one makes it full: the oldest LEDGER_PRUNE_BATCH + 1 go at once
+		recordDelivery(ledger, 'newer:completed', 50_001);
+		expect(Object.keys(delivered)).toHaveLength(LEDGER_MAX_ENTRIES - LEDGER_PRUNE_BATCH);
+		expect(ledger.size).toBe(LEDGER_MAX_ENTRIES - LEDGER_PRUNE_BATCH);
+		expect(delivered[`job-${LEDGER_PRUNE_BATCH}:completed`]).toBeUndefined();
+		expect(delivered[`job-${LEDGER_PRUNE_BATCH + 1}:completed`]).toBe(1_000 + LEDGER_PRUNE_BATCH + 1);
+		expect(Object.keys(delivered).slice(-2)).toEqual(['new:completed', 'newer:completed']);
 	});
 
 	it('marks n8n\'s static data as changed (so n8n stores it), also when the record already existed', () => {
@@ -157,5 +182,6 @@ describe('LedgerCache', () => {
 		const dropped: DeliveryLedger = { delivered: { 'b:completed': 150 } };
 		expect(cache.mergeInto('l', dropped, 200)).toBe(true);
 		expect(dropped.delivered).toEqual({ 'a:completed': 100, 'b:completed': 150 });
+		expect(dropped.size).toBe(2);
 	});
 });
