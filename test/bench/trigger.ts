@@ -266,7 +266,7 @@ async function runRounds(target: Target, config: TriggerConfig, mode: Mode, opti
 export async function runTriggerBenchmark(options: BenchOptions, modes: Mode[] = [...MODES], n8nEnv: NodeJS.ProcessEnv = {}): Promise<TriggerResult> {
 	const config: TriggerConfig = options.quick
 		? { latencyEvents: 10, throughputEvents: 40, concurrency: 8, ledgerEntries: 10_000 }
-		: { latencyEvents: 30, throughputEvents: 150, concurrency: 8, ledgerEntries: 10_000 };
+		: { latencyEvents: 30, throughputEvents: 100, concurrency: 8, ledgerEntries: 10_000 };
 	const result: TriggerResult = { config, rounds: options.repeats, modes: {}, ...(Object.keys(n8nEnv).length ? { n8nEnv } : {}) };
 	const fixtures = workflows(config.ledgerEntries);
 	if (modes.includes('single')) {

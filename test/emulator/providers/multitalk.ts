@@ -74,6 +74,8 @@ export interface WebhookAttempt {
 	at: number;
 	httpStatus?: number;
 	error?: string;
+	/** From sending the attempt to its answer (or to giving up on it). */
+	ms?: number;
 	/** Counted as delivered (2xx and not ignored on purpose). */
 	ok: boolean;
 	payload: Record<string, unknown>;
@@ -383,7 +385,8 @@ export function register(emulator: Emulator): void {
 
 	// ---- webhooks ------------------------------------------------------------------------
 	/** One POST with the documented per-attempt timeout. */
-	const post = async (url: string, payload: unknown): Promise<{ httpStatus?: number; error?: string }> => {
+	const post = async (url: string, payload: unknown): Promise<{ httpStatus?: number; error?: string; ms: number }> => {
+		const started = performance.now();
 		const controller = new AbortController();
 		aborts.add(controller);
 		const timeoutMs = Number(setting('multiTalkWebhookTimeoutMs', 10_000));
@@ -396,10 +399,10 @@ export function register(emulator: Emulator): void {
 				signal: controller.signal,
 			});
 			await response.arrayBuffer().catch(() => undefined);
-			return { httpStatus: response.status };
+			return { httpStatus: response.status, ms: performance.now() - started };
 		} catch (error) {
 			const reason = controller.signal.aborted ? controller.signal.reason : error;
-			return { error: String((reason as Error)?.message ?? reason) };
+			return { error: String((reason as Error)?.message ?? reason), ms: performance.now() - started };
 		} finally {
 			clearTimeout(timer);
 			aborts.delete(controller);
