@@ -87,8 +87,9 @@ export function renderReliabilitySection(): string {
 		`  ${Math.round(w.windowMs / 1000)} s: ${w.valid} valid job endings (${WEBHOOK_LOAD.completed} completed, ${WEBHOOK_LOAD.failed} failed, ${WEBHOOK_LOAD.cancelled} cancelled), each sent again`,
 		`  after a lost answer (MultiTalk's documented retries), ${w.unauthorised} with a wrong or missing secret, ${w.malformed}`,
 		`  malformed: exactly ${w.valid} executions, one per (job, status), none for the others, none lost.`,
-		'  In these tests n8n with SQLite on 2 cores started about 8 trigger executions a second; a much',
-		'  larger instant burst can outlast MultiTalk\'s retries, so size n8n for heavy webhook traffic.',
+		'  How many events a second n8n takes is measured against n8n\'s own Webhook node in',
+		'  [Scaling (queue mode)](#scaling-queue-mode); a much larger instant burst, or a machine too busy',
+		'  to keep up, can outlast MultiTalk\'s retries, so size n8n for heavy webhook traffic.',
 		...(gaps.length ? ['- **Known gaps** (their tests are marked as failing until fixed):', ...gaps] : []),
 		SECTION_END,
 	];

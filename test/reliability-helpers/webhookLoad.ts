@@ -6,10 +6,10 @@
  * and must still start one execution); malformed ones are sent by the test with the same retry
  * logic.
  *
- * The callbacks arrive over 60 s rather than in one instant: on a shared 2-core machine n8n with
- * SQLite starts about 8 MultiTalk Trigger executions a second (28 for a plain Webhook node), and
- * an instant burst of this size keeps n8n from answering within MultiTalk's 10 s per attempt for
- * longer than its retries last. n8n also declares its database down ("503 Database is not ready")
+ * The callbacks arrive over 60 s rather than in one instant: on a 2-core machine n8n with SQLite
+ * starts a few MultiTalk Trigger executions a second (`npm run bench:trigger` measures it against
+ * n8n's Webhook node), and an instant burst of this size keeps n8n from answering within
+ * MultiTalk's 10 s per attempt for longer than its retries last. n8n also declares its database down ("503 Database is not ready")
  * when its 5 s health ping waits behind a saturated SQLite pool; the suite's n8n gets a 30 s ping
  * timeout (DB_PING_TIMEOUT_MS) so that n8n's own health check is not what is tested.
  */
