@@ -24,6 +24,20 @@ export function optionsCollection(options: INodeProperties[], overrides: Partial
 	};
 }
 
+/** "Text": what the avatar says (required, four rows); `description` says the limits. */
+export function textField({ description, ...overrides }: Partial<INodeProperties> & { description: string }): INodeProperties {
+	return {
+		displayName: 'Text',
+		name: 'text',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		required: true,
+		description,
+		...overrides,
+	};
+}
+
 /** What a binary field holds: decides its display name ("Put Video in Field"). */
 export type BinaryContent = 'video' | 'audio' | 'file';
 

@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { textField } from '../../shared/fields';
 
 import type { InputValidator } from '../../shared/validation';
 
@@ -51,16 +52,7 @@ export function generationHint(statusCode: number): string | undefined {
 /** Fields shared by Generate Video from Text and Generate Streaming Video. */
 export const generationFields: INodeProperties[] = [
 	sessionIdField('The ID of a ready session (from Session → Create)'),
-	{
-		displayName: 'Text',
-		name: 'text',
-		type: 'string',
-		required: true,
-		default: '',
-		typeOptions: { rows: 4 },
-		placeholder: 'e.g. Hello! Welcome to MuseTalk.',
-		description: `What the avatar says (1 to ${MAX_TEXT_LENGTH.toLocaleString('en-US')} characters). It is turned into speech with ElevenLabs.`,
-	},
+	textField({ placeholder: 'e.g. Hello! Welcome to MuseTalk.', description: `What the avatar says (1 to ${MAX_TEXT_LENGTH.toLocaleString('en-US')} characters). It is turned into speech with ElevenLabs.` }),
 	{
 		displayName: 'Voice',
 		name: 'voice',

@@ -3,48 +3,19 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { withBinary } from '../../../shared/binary';
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
-import {
-	AVATAR_OPTIONS,
-	AVATARS,
-	DEFAULT_AVATAR,
-	DEFAULT_EMOTION,
-	DEFAULT_LANGUAGE,
-	EMOTION_OPTIONS_WITH_EXPRESSIVE,
-	EMOTIONS_WITH_EXPRESSIVE,
-	LANGUAGE_OPTIONS,
-	LANGUAGES,
-} from '../../constants';
+import { AVATARS, EMOTIONS_WITH_EXPRESSIVE, LANGUAGES } from '../../constants';
 import { avatarTalk } from '../../transport';
 import { decodedInvoiceJson, invoiceField, paymentNotFoundHint, publicRequest, requireInvoice, serverUrlOption } from './common';
 import { optionsCollection } from '../../../shared/fields';
-import { outputBinaryField, readVideoField } from '../fields';
+import { avatarField, emotionField, languageField, outputBinaryField, readVideoField } from '../fields';
 
 export const description: INodeProperties[] = [
 	invoiceField('The paid invoice. Its video is generated and streamed into binary data.'),
-	{
-		displayName: 'Avatar',
-		name: 'avatar',
-		type: 'options',
-		options: AVATAR_OPTIONS,
-		default: DEFAULT_AVATAR,
-		description: 'The avatar character that speaks',
-	},
-	{
-		displayName: 'Emotion',
-		name: 'emotion',
-		type: 'options',
-		options: EMOTION_OPTIONS_WITH_EXPRESSIVE,
-		default: DEFAULT_EMOTION,
+	avatarField(),
+	emotionField(true, {
 		description: 'The facial expression of the avatar. "Expressive" is sent as is; AvatarTalk renders it as neutral for this endpoint.',
-	},
-	{
-		displayName: 'Language',
-		name: 'language',
-		type: 'options',
-		options: LANGUAGE_OPTIONS,
-		default: DEFAULT_LANGUAGE,
-		description: 'The language of the speech (for text requests: the language the text is written in)',
-	},
+	}),
+	languageField({ description: 'The language of the speech (for text requests: the language the text is written in)' }),
 	outputBinaryField(),
 	optionsCollection([
 			{

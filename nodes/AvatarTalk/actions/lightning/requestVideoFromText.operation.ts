@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { textField } from '../../../shared/fields';
 
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
@@ -6,16 +7,7 @@ import { avatarTalk } from '../../transport';
 import { decodedInvoiceJson, publicRequest, serverUrlOptions } from './common';
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Text',
-		name: 'text',
-		type: 'string',
-		typeOptions: { rows: 4 },
-		default: '',
-		required: true,
-		placeholder: 'Hello! This is the text that will be spoken by the avatar.',
-		description: 'What the avatar will say. The price depends on the estimated length of the video.',
-	},
+	textField({ placeholder: 'Hello! This is the text that will be spoken by the avatar.', description: 'What the avatar will say. The price depends on the estimated length of the video.' }),
 	{
 		displayName:
 			'Returns a Lightning invoice to pay with any wallet. Then use Wait for Payment and Generate Video; avatar, emotion and language are chosen in Generate Video.',

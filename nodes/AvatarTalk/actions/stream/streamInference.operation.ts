@@ -20,7 +20,7 @@ import {
 	sessionTimeoutOption,
 } from '../fields';
 import { VideoCollector, parseServerText, readSessionLimits, wsOptions } from './common';
-import { inputBinaryField, optionsCollection, readInputBinaryField } from '../../../shared/fields';
+import { inputBinaryField, optionsCollection, readInputBinaryField, textField } from '../../../shared/fields';
 
 type InputType = 'text' | 'audio';
 type OutputType = 'file' | 'livekit' | 'rtmp';
@@ -46,17 +46,7 @@ export const description: INodeProperties[] = [
 		],
 		default: 'text',
 	},
-	{
-		displayName: 'Text',
-		name: 'text',
-		type: 'string',
-		typeOptions: { rows: 4 },
-		default: '',
-		required: true,
-		placeholder: 'Hello! Welcome to AvatarTalk.',
-		description: 'What the avatar says',
-		displayOptions: { show: { inputType: ['text'] } },
-	},
+	textField({ placeholder: 'Hello! Welcome to AvatarTalk.', description: 'What the avatar says', displayOptions: { show: { inputType: ['text'] } } }),
 	inputBinaryField({
 		name: 'inputBinaryPropertyName',
 		what: 'the audio (sent as it is, in chunks), e.g. from Read/Write Files from Disk or a text-to-speech node',

@@ -15,21 +15,12 @@ import {
 	outputBinaryField,
 	readVideoField,
 } from '../fields';
-import { downloadToggle, optionsCollection } from '../../../shared/fields';
+import { downloadToggle, optionsCollection, textField } from '../../../shared/fields';
 
 type Mode = 'wait' | 'stream' | 'delayed';
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Text',
-		name: 'text',
-		type: 'string',
-		typeOptions: { rows: 4 },
-		default: '',
-		required: true,
-		placeholder: 'Hello! Welcome to our channel.',
-		description: 'What the avatar says',
-	},
+	textField({ placeholder: 'Hello! Welcome to our channel.', description: 'What the avatar says' }),
 	avatarField(),
 	emotionField(false),
 	languageField(),

@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { textField } from '../../../shared/fields';
 
 import type { OperationContext, OperationResult } from '../../../shared/router';
 import type { InputValidator } from '../../../shared/validation';
@@ -7,16 +8,7 @@ import { MAX_TEXT_LENGTH, readSessionId, readText, sessionIdField } from '../com
 
 export const description: INodeProperties[] = [
 	sessionIdField,
-	{
-		displayName: 'Text',
-		name: 'text',
-		type: 'string',
-		required: true,
-		default: '',
-		typeOptions: { rows: 4 },
-		placeholder: 'e.g. Hello, welcome to our platform!',
-		description: `What the avatar says, 1 to ${MAX_TEXT_LENGTH} characters`,
-	},
+	textField({ placeholder: 'e.g. Hello, welcome to our platform!', description: `What the avatar says, 1 to ${MAX_TEXT_LENGTH} characters` }),
 	{
 		displayName: 'Interrupt',
 		name: 'interrupt',
