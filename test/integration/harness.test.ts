@@ -176,8 +176,11 @@ describe('runWorkflow (in-process n8n engine)', () => {
 		expect(result.status).toBe('canceled');
 		expect(result.cancelled).toBe(true);
 		expect(result.settled).toBe(true); // the node itself gave up, no grace period needed
-		expect(elapsed).toBeLessThan(1500);
-		await new Promise((resolve) => setTimeout(resolve, 50));
+		// the request never gets an answer (its timeout is 60 s): ending within 10 s can only be the
+		// cancel (generous for a busy machine; the 1 s promise is measured in reliability/cancellation)
+		expect(elapsed).toBeLessThan(10_000);
+		// the server sees the connection closed by the client (event-driven: no fixed sleep)
+		for (let i = 0; i < 500 && !seen[0]?.closedEarly; i++) await new Promise((resolve) => setTimeout(resolve, 10));
 		expect(seen).toHaveLength(1);
 		expect(seen[0].closedEarly).toBe(true);
 	});

@@ -391,7 +391,9 @@ describe('AvaTar · Realtime → Send Control Event', () => {
 		const started = Date.now();
 		const result = await runAvaTar(emulator, control(sessionId, 'start_listening', { waitUntil: 'timeLimit', timeLimitSeconds: 30 }), { signal: controller.signal });
 		expect(result.status).toBe('canceled');
-		expect(Date.now() - started).toBeLessThan(3000);
+		// the exchange would last 30 s: ending within 10 s can only be the cancel (generous for a busy
+		// machine; the 1 s promise is measured in reliability/cancellation.test.ts)
+		expect(Date.now() - started).toBeLessThan(10_000);
 	});
 });
 

@@ -92,7 +92,8 @@ describe('one job', () => {
 		const done = await runMultiTalk(emulator, { resource: 'job', operation: 'waitForJob', jobId: id, downloadVideo: false, pollIntervalSeconds: 30 });
 		expect(done.status).toBe('success');
 		expect(apiRequests(emulator)).toHaveLength(1);
-		expect(Date.now() - again).toBeLessThan(1000);
+		// not after the 30 s interval (generous for a busy machine)
+		expect(Date.now() - again).toBeLessThan(10_000);
 	});
 
 	it('puts the video in the chosen binary field', async () => {
@@ -141,12 +142,14 @@ describe('one job', () => {
 		expect(result.error?.error).toBeInstanceOf(NodeOperationError);
 		expect(result.error?.message).toBe(`Timed out after 600 ms: job ${id} is still processing (progress 0%)`);
 		expect(elapsed).toBeGreaterThanOrEqual(590);
-		expect(elapsed).toBeLessThan(2500);
+		// the job never finishes: only the deadline ends it this early (the exact deadline is checked
+		// on a fake clock in test/unit/shared/polling.test.ts and unit/multitalk/jobWatcher.test.ts)
+		expect(elapsed).toBeLessThan(10_000);
 	});
 
 	it('stops at once when the execution is cancelled', async () => {
 		const controller = new AbortController();
-		const running = runMultiTalk(emulator, submitAndWait({ prompt: 'long #stuck', pollIntervalSeconds: 5 }), { signal: controller.signal });
+		const running = runMultiTalk(emulator, submitAndWait({ prompt: 'long #stuck', pollIntervalSeconds: 30 }), { signal: controller.signal });
 		await waitFor(() => apiRequests(emulator, 'POST', '/api/v1/generate').length === 1);
 		await new Promise((r) => setTimeout(r, 100));
 		const abortedAt = Date.now();
@@ -154,36 +157,34 @@ describe('one job', () => {
 		const result = await running;
 		expect(result.status).toBe('canceled');
 		expect(result.settled).toBe(true);
-		expect(Date.now() - abortedAt).toBeLessThan(1000);
+		// polls 30 s apart: ending within 10 s can only be the cancel cutting the wait (generous for a
+		// busy machine; the 1 s promise is measured in reliability/cancellation.test.ts)
+		expect(Date.now() - abortedAt).toBeLessThan(10_000);
 	});
 });
 
 describe('many items at once', () => {
 	it('never has more than "Items in Parallel" in flight, and reaches it', async () => {
 		emulator.settings.multiTalkConcurrentJobs = 100; // the plan would not mask the node's limit
-		const started = Date.now();
 		const result = await runMultiTalk(emulator, submitAndWait({ maxConcurrentJobs: 4, downloadVideo: false }), { items: items(12) });
-		const elapsed = Date.now() - started;
 		expect(result.status).toBe('success');
 		const out = result.items(NODE);
 		expect(out).toHaveLength(12);
 		expect(out.map((i) => i.pairedItem)).toEqual(Array.from({ length: 12 }, (_, i) => ({ item: i })));
 		expect(out.every((i) => i.json.status === 'completed')).toBe(true);
 		const jobs = jobsOf(out.map((i) => String(i.json.job_id)));
+		// three waves of four, not twelve jobs one after the other (an overlap, not a speed: a busy
+		// machine cannot fail it)
 		expect(maxOverlap(jobs, 'submittedAt')).toBe(4);
 		expect(maxOverlap(jobs, 'startedAt')).toBeLessThanOrEqual(4);
 		// the request log agrees: the 5th submit comes only after a first job was seen finished
 		const submits = apiRequests(emulator, 'POST', '/api/v1/generate').map((r) => r.at).sort((a, b) => a - b);
 		const firstFinished = Math.min(...jobs.map((j) => j.timeline.finishedAt!));
 		expect(submits[4]).toBeGreaterThanOrEqual(firstFinished);
-		// three waves of ~0.4 s, not twelve jobs one after the other
-		expect(elapsed).toBeLessThan(12 * 350);
 	});
 
 	it('with the default limit of 10 and the plan’s 10 slots: 20 jobs in about two waves, all downloaded', async () => {
-		const started = Date.now();
 		const result = await runMultiTalk(emulator, submitAndWait(), { items: items(20) });
-		const elapsed = Date.now() - started;
 		expect(result.status).toBe('success');
 		const out = result.items(NODE);
 		expect(out).toHaveLength(20);
@@ -193,7 +194,6 @@ describe('many items at once', () => {
 		expect(maxOverlap(jobs, 'startedAt')).toBeLessThanOrEqual(10);
 		expect(multiTalkState(emulator).maxProcessing).toBeLessThanOrEqual(10);
 		expect(new Set(out.map((i) => i.json.job_id)).size).toBe(20);
-		expect(elapsed).toBeLessThan(20 * 300);
 		expect(emulator.requests({ service: 's3' }).every((r) => r.headers.authorization === undefined)).toBe(true);
 	});
 
@@ -241,13 +241,15 @@ describe('many items at once', () => {
 			items: items(6),
 			signal: controller.signal,
 		});
-		await new Promise((r) => setTimeout(r, 1000));
+		// three go at once; the fourth is held for the minute (watched for 0.5 s more)
+		await waitFor(() => apiRequests(emulator).length >= 3);
+		await new Promise((r) => setTimeout(r, 500));
 		expect(apiRequests(emulator)).toHaveLength(3);
 		const abortedAt = Date.now();
 		controller.abort();
 		const result = await running;
 		expect(result.status).toBe('canceled');
-		expect(Date.now() - abortedAt).toBeLessThan(1000);
+		expect(Date.now() - abortedAt).toBeLessThan(10_000); // not the 60 s the pacer would hold it
 		expect(apiRequests(emulator)).toHaveLength(3);
 	});
 
@@ -262,10 +264,13 @@ describe('many items at once', () => {
 		const abortedAt = Date.now();
 		controller.abort();
 		const result = await running;
+		const endedAt = Date.now();
 		expect(result.status).toBe('canceled');
-		expect(Date.now() - abortedAt).toBeLessThan(1000);
-		const after = apiRequests(emulator).filter((r) => r.at > abortedAt + 50);
-		expect(after).toHaveLength(0);
+		expect(endedAt - abortedAt).toBeLessThan(10_000); // generous; the 1 s promise: reliability/cancellation.test.ts
+		// A wait left running would keep polling every 0.2 s: watch for 1 s. A poll already on its way
+		// at the cancel may arrive a little later on a busy machine: at most one.
+		await new Promise((r) => setTimeout(r, 1000));
+		expect(apiRequests(emulator).filter((r) => r.at > endedAt).length).toBeLessThanOrEqual(1);
 	});
 
 	it('one failed job stops the batch with its error (no Continue On Fail)', async () => {
@@ -277,7 +282,8 @@ describe('many items at once', () => {
 		expect(result.error?.error).toBeInstanceOf(NodeApiError);
 		expect(result.error?.message).toMatch(/failed: CUDA out of memory/);
 		expect(result.error?.itemIndex).toBe(1);
-		expect(Date.now() - started).toBeLessThan(3000);
+		// the other two never finish: only the failure ends the run this early (generous)
+		expect(Date.now() - started).toBeLessThan(10_000);
 	});
 
 	it('with Continue On Fail, a failed job becomes an error item and the others complete', async () => {

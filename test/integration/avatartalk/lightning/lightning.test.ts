@@ -430,7 +430,8 @@ describe('Wait for Payment', () => {
 		const error = expectInputError(result, /^Invoice: the invoice expired at .* without being paid$/);
 		expect(error.description).toMatch(/pending/);
 		expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
-		expect(Date.now() - expiresAt).toBeLessThan(2000);
+		// soon after the expiry, long before the 60 s timeout (generous for a busy machine)
+		expect(Date.now() - expiresAt).toBeLessThan(10_000);
 	});
 
 	it('fails at the timeout when it comes first, saying the invoice is still payable', async () => {
@@ -440,7 +441,8 @@ describe('Wait for Payment', () => {
 		const error = expectInputError(result, 'Wait Timeout (Seconds): the invoice was not paid within 1 s');
 		expect(error.description).toMatch(/stays payable until/);
 		expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-		expect(Date.now() - started).toBeLessThan(4000);
+		// the invoice stays payable for minutes: only the 1 s timeout ends it this early (generous)
+		expect(Date.now() - started).toBeLessThan(10_000);
 	});
 
 	it('an already expired invoice fails before anything is sent', async () => {
@@ -466,12 +468,14 @@ describe('Wait for Payment', () => {
 		const controller = new AbortController();
 		setTimeout(() => controller.abort(), 400);
 		const started = Date.now();
-		const result = await runAvatarTalk(emulator, lightning('waitForPayment', { invoice, timeoutSeconds: 60, pollIntervalSeconds: 5 }), {
+		const result = await runAvatarTalk(emulator, lightning('waitForPayment', { invoice, timeoutSeconds: 120, pollIntervalSeconds: 30 }), {
 			signal: controller.signal,
 		});
 		expect(result.status).toBe('canceled');
 		expect(result.settled).toBe(true);
-		expect(Date.now() - started).toBeLessThan(2500);
+		// polls 30 s apart: ending within 10 s can only be the cancel cutting the wait (generous for a
+		// busy machine; the 1 s promise is measured in reliability/cancellation.test.ts)
+		expect(Date.now() - started).toBeLessThan(10_000);
 	});
 
 	it('an invoice the server does not know: 404 at the first check', async () => {

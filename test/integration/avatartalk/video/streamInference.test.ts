@@ -240,7 +240,8 @@ describe('Stream over WebSocket: close codes and failures', () => {
 		const started = Date.now();
 		const result = await runAvatarTalk(emulator, stream({ options: { idleTimeoutSeconds: 1 } }));
 		expectApiError(result, 'AvatarTalk: No message from the server for 1 s; the session was stopped and nothing partial was returned');
-		expect(Date.now() - started).toBeLessThan(4000);
+		// the server never answers: only the 1 s idle limit ends it this early (generous for a busy machine)
+		expect(Date.now() - started).toBeLessThan(10_000);
 	});
 
 	it('the session time limit applies even while data keeps coming', async () => {
@@ -286,7 +287,8 @@ describe('Stream over WebSocket: close codes and failures', () => {
 		// The hung socket would otherwise wait for the 30 s idle timeout; measured from the abort
 		// with room for a loaded machine (starting the workflow is not what is measured).
 		expect(Date.now() - abortedAt).toBeLessThan(10_000);
-		await new Promise((resolve) => setTimeout(resolve, 50));
+		// the server sees the close (event-driven: no fixed sleep)
+		for (let i = 0; i < 500 && sessions()[0].closeCode === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10));
 		expect(sessions()[0].closeCode).toBeDefined();
 	});
 });
