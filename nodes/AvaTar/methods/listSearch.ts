@@ -2,6 +2,7 @@ import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from '
 
 import { apiRequest } from '../../shared/http';
 import type { RequestContext } from '../../shared/http';
+import { byStatusList } from '../../shared/listSearch';
 import { avaTar } from '../transport';
 
 /**
@@ -17,21 +18,7 @@ export async function searchSessions(this: ILoadOptionsFunctions, filter?: strin
 		url: '/v1/streaming.sessions',
 		limits: { maxAttempts: 2 },
 	});
-	const sessions = Array.isArray(response.body.sessions) ? response.body.sessions : [];
-	const wanted = (filter ?? '').trim().toLowerCase();
-	const created = (session: IDataObject) => Date.parse(String(session.created_at ?? '')) || 0;
-	return {
-		results: sessions
-			.filter((session) => typeof session.session_id === 'string' && session.session_id !== '')
-			.filter((session) => !wanted || `${String(session.session_id)} ${String(session.status ?? '')}`.toLowerCase().includes(wanted))
-			.sort((a, b) => created(b) - created(a))
-			.map((session) => {
-				const started = String(session.created_at ?? '').replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
-				const duration = typeof session.duration === 'number' ? ` · ${Math.round(session.duration)} s` : '';
-				return {
-					name: `${String(session.status ?? 'unknown')} · ${started}${duration} · ${String(session.session_id)}`,
-					value: String(session.session_id),
-				};
-			}),
-	};
+	return byStatusList(response.body.sessions, 'session_id', filter, (session) =>
+		typeof session.duration === 'number' ? `${Math.round(session.duration)} s` : '',
+	);
 }

@@ -2,6 +2,7 @@ import type { IDataObject, ILoadOptionsFunctions, INodeListSearchResult } from '
 
 import { apiRequest } from '../../shared/http';
 import type { RequestContext } from '../../shared/http';
+import { byStatusList } from '../../shared/listSearch';
 import { multiTalk } from '../transport';
 
 /**
@@ -18,17 +19,5 @@ export async function searchJobs(this: ILoadOptionsFunctions, filter?: string): 
 		qs: { limit: 100 },
 		limits: { maxAttempts: 2 },
 	});
-	const jobs = Array.isArray(response.body.jobs) ? response.body.jobs : [];
-	const wanted = (filter ?? '').trim().toLowerCase();
-	const created = (job: IDataObject) => Date.parse(String(job.created_at ?? '')) || 0;
-	return {
-		results: jobs
-			.filter((job) => typeof job.job_id === 'string' && job.job_id !== '')
-			.filter((job) => !wanted || `${String(job.job_id)} ${String(job.status ?? '')}`.toLowerCase().includes(wanted))
-			.sort((a, b) => created(b) - created(a))
-			.map((job) => ({
-				name: `${String(job.status ?? 'unknown')} · ${String(job.created_at ?? '').replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC')} · ${String(job.job_id)}`,
-				value: String(job.job_id),
-			})),
-	};
+	return byStatusList(response.body.jobs, 'job_id', filter);
 }
