@@ -10,7 +10,7 @@ export class AvaTarApi implements ICredentialType {
 
 	displayName = 'AvaTar Streaming API';
 
-	icon = 'file:../icons/avatar.svg' as const;
+	icon = { light: 'file:../icons/avatar.svg', dark: 'file:../icons/avatar.dark.svg' } as const;
 
 	documentationUrl = 'https://github.com/talking-avatars/n8n-nodes-talking-avatars#avatar';
 

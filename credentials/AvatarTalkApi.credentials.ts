@@ -10,7 +10,7 @@ export class AvatarTalkApi implements ICredentialType {
 
 	displayName = 'AvatarTalk API';
 
-	icon = 'file:../icons/avatartalk.svg' as const;
+	icon = { light: 'file:../icons/avatartalk.svg', dark: 'file:../icons/avatartalk.dark.svg' } as const;
 
 	documentationUrl = 'https://github.com/talking-avatars/n8n-nodes-talking-avatars#avatartalk';
 

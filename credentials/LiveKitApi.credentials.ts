@@ -12,7 +12,7 @@ export class LiveKitApi implements ICredentialType {
 
 	displayName = 'LiveKit API';
 
-	icon = 'file:../icons/livekit.svg' as const;
+	icon = { light: 'file:../icons/livekit.svg', dark: 'file:../icons/livekit.dark.svg' } as const;
 
 	documentationUrl = 'https://github.com/talking-avatars/n8n-nodes-talking-avatars#livekit';
 

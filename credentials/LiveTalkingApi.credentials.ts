@@ -13,7 +13,7 @@ export class LiveTalkingApi implements ICredentialType {
 
 	displayName = 'LiveTalking Avatar Streaming API';
 
-	icon = 'file:../icons/livetalking.svg' as const;
+	icon = { light: 'file:../icons/livetalking.svg', dark: 'file:../icons/livetalking.dark.svg' } as const;
 
 	documentationUrl = 'https://github.com/talking-avatars/n8n-nodes-talking-avatars#livetalking';
 

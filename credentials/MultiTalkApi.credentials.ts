@@ -10,7 +10,7 @@ export class MultiTalkApi implements ICredentialType {
 
 	displayName = 'MeiGen-MultiTalk API';
 
-	icon = 'file:../icons/multitalk.svg' as const;
+	icon = { light: 'file:../icons/multitalk.svg', dark: 'file:../icons/multitalk.dark.svg' } as const;
 
 	documentationUrl = 'https://github.com/talking-avatars/n8n-nodes-talking-avatars#multitalk';
 

@@ -10,7 +10,7 @@ export class MuseTalkApi implements ICredentialType {
 
 	displayName = 'MuseTalk Server API';
 
-	icon = 'file:../icons/musetalk.svg' as const;
+	icon = { light: 'file:../icons/musetalk.svg', dark: 'file:../icons/musetalk.dark.svg' } as const;
 
 	documentationUrl = 'https://github.com/talking-avatars/n8n-nodes-talking-avatars#musetalk';
 
