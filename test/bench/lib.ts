@@ -328,3 +328,24 @@ export function nodeTimeMs(run: MeasuredRun, nodeName: string): number {
 
 export const packageNodeType = (nodeName: string) => `${PACKAGE_NAME}.${nodeName}`;
 export { REPO_ROOT };
+
+// ---- sections of results.md written by other scripts ------------------------------------------
+
+/** A section of results.md a separate script writes (e.g. test/bench/queueBinary.ts). */
+const SEPARATE_SECTION = /<!-- separate:([a-z0-9-]+) -->\n[\s\S]*?<!-- \/separate:\1 -->\n?/g;
+
+/** `markdown` with the separate sections of `file` (as they are there) appended. */
+export function keepSeparateSections(markdown: string, file: string): string {
+	const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+	// those `markdown` does not have already (it may be built from the file itself)
+	const sections = (old.match(SEPARATE_SECTION) ?? []).filter((section) => !markdown.includes(section.split('\n')[0]));
+	return sections.length ? `${markdown.trimEnd()}\n\n${sections.map((section) => section.trimEnd()).join('\n\n')}\n` : markdown;
+}
+
+/** Writes (or replaces) the separate section `name` of `file`, leaving the rest as it is. */
+export function writeSeparateSection(file: string, name: string, body: string): void {
+	const old = existsSync(file) ? readFileSync(file, 'utf8') : '';
+	const section = `<!-- separate:${name} -->\n${body.trimEnd()}\n<!-- /separate:${name} -->\n`;
+	const marker = new RegExp(`<!-- separate:${name} -->\\n[\\s\\S]*?<!-- \\/separate:${name} -->\\n?`);
+	writeFileSync(file, marker.test(old) ? old.replace(marker, section) : `${old.trimEnd()}\n\n${section}`);
+}

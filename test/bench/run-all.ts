@@ -19,7 +19,8 @@ import { batchWaitMarkdown, runBatchWaitBenchmark } from './batchWait';
 import type { WaitResult } from './batchWait';
 import type { MachineInfo } from './lib';
 import { runBinaryProfile } from './profileBinary';
-import { BENCH_DIR, REPO_ROOT, TMP_DIR, loadavg1, machineInfo, parseOptions } from './lib';
+import { BENCH_DIR, REPO_ROOT, TMP_DIR, keepSeparateSections, loadavg1, machineInfo, parseOptions } from './lib';
+import { queueBinary } from './queueBinary';
 import { acceptanceNotes, performanceSection, updateReadme } from './readme';
 import type { Mode, TriggerResult } from './trigger';
 import { MODES, runTriggerBenchmark, triggerMarkdown } from './trigger';
@@ -43,8 +44,9 @@ export async function main(argv: string[]): Promise<number> {
 	const which = argv.find((a) => !a.startsWith('--')) ?? 'all';
 	if (which === 'render') return render(parseOptions(argv).quick);
 	if (which === 'profile-binary') return await profileBinary(argv);
+	if (which === 'queue-binary') return await queueBinary(parseOptions(argv));
 	if (which !== 'all' && !NAMES.includes(which as Name)) {
-		console.error(`Usage: node test/bench/run.js <all|${NAMES.join('|')}|render|profile-binary> [--quick] [--repeats=N]`);
+		console.error(`Usage: node test/bench/run.js <all|${NAMES.join('|')}|render|profile-binary|queue-binary> [--quick] [--repeats=N]`);
 		return 2;
 	}
 	// `all` is the Performance section's three; the trigger benchmark runs on its own (bench:trigger)
@@ -149,7 +151,8 @@ function writeOutputs(results: Results, options: ReturnType<typeof parseOptions>
 		const end = existing.indexOf(TRIGGER_CLOSE);
 		if (start >= 0 && end > start) markdown = spliceTriggerSection(markdown, existing.slice(start, end + TRIGGER_CLOSE.length + 1));
 	}
-	writeFileSync(file, markdown);
+	// sections other scripts write there (test/bench/queueBinary.ts) stay
+	writeFileSync(file, keepSeparateSections(markdown, file));
 	options.log(`results written to ${path.relative(REPO_ROOT, file)}`);
 	if (results.binary && results.batchWait && results.batchInference) {
 		const section = performanceSection({
