@@ -92,6 +92,15 @@ export async function downloadToBinary(
 			if (signal?.aborted) {
 				throw cancelledError(ctx.getNode(), request.itemIndex);
 			}
+			if (refusedAsTooLarge(error)) {
+				// n8n's own size cap (database mode): the download was whole, repeating it cannot help
+				throw new NodeOperationError(ctx.getNode(), `n8n refused to store ${target.fileName}: ${(error as Error).message}`, {
+					itemIndex: request.itemIndex,
+					description:
+						'In queue mode n8n keeps binary data in its database, one file at most N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE MiB. ' +
+						'Raise it (see the README, "Scaling (queue mode)", for the limit with Postgres), or turn off the download and pass the link on.',
+				});
+			}
 			if (!idempotent || attempt >= maxAttempts) {
 				throw providerApiError(ctx.getNode(), {
 					provider: provider.name,
@@ -101,6 +110,12 @@ export async function downloadToBinary(
 			}
 		}
 	}
+}
+
+/** n8n's FileTooLargeError: the binary data mode's size cap (database mode) refused the file. */
+function refusedAsTooLarge(error: unknown): boolean {
+	if (!(error instanceof Error)) return false;
+	return error.constructor.name === 'FileTooLargeError' || /exceeds the max size limit of [\d.]+ MB/.test(error.message);
 }
 
 /** Bodies that are a message about the file rather than the file (unless a text file is wanted). */

@@ -106,9 +106,10 @@ describe(`binary data in database mode, N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE=$
 		expect({ status: tooLarge.status, error: tooLarge.error }).toEqual({
 			status: 'error',
 			error: expect.stringMatching(
-				new RegExp(`^Make the Video: .*size of 10 MB exceeds the max size limit of ${CAP_MIB} MB set for \`database\` mode.*N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE`),
+				new RegExp(`^Make the Video: n8n refused to store \\S+\\.mp4: .*size of 10 MB exceeds the max size limit of ${CAP_MIB} MB set for \`database\` mode.*N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE`),
 			),
 		});
+		expect(tooLarge.error).not.toMatch(/cut short/);
 		expect(Object.keys(tooLarge.runData)).not.toContain('Write the Video');
 		expect(existsSync(path.join(outputRoot, LARGE_VIDEO_FILE))).toBe(false);
 		// not a crash: no process exited, and the next video under the cap goes through
