@@ -166,6 +166,9 @@ describe('one job', () => {
 describe('many items at once', () => {
 	it('never has more than "Items in Parallel" in flight, and reaches it', async () => {
 		emulator.settings.multiTalkConcurrentJobs = 100; // the plan would not mask the node's limit
+		// Each job processes for 2.5 s, so a wave's submits (sent together) all land before its first
+		// job can finish, however busy the machine (at 300 ms, one finished first: overlap 9 of 10).
+		emulator.settings.multiTalkJobMs = 2500;
 		const result = await runMultiTalk(emulator, submitAndWait({ maxConcurrentJobs: 4, downloadVideo: false }), { items: items(12) });
 		expect(result.status).toBe('success');
 		const out = result.items(NODE);
@@ -184,6 +187,7 @@ describe('many items at once', () => {
 	});
 
 	it('with the default limit of 10 and the plan’s 10 slots: 20 jobs in about two waves, all downloaded', async () => {
+		emulator.settings.multiTalkJobMs = 2500; // see above: the overlap must not depend on speed
 		const result = await runMultiTalk(emulator, submitAndWait(), { items: items(20) });
 		expect(result.status).toBe('success');
 		const out = result.items(NODE);
