@@ -104,6 +104,9 @@ describe('MuseTalk · Session → Create', () => {
 	});
 
 	it('waits until "ready", polling the status, and sends the avatar path', async () => {
+		// 3 s of preparation: the first check still finds it preparing even when creating was slow
+		// on a busy machine (at 150 ms, the first check already found it ready)
+		emulator.settings.museTalkPrepareMs = 3000;
 		const result = await run({
 			resource: 'session',
 			operation: 'create',
@@ -181,7 +184,12 @@ describe('MuseTalk · Session → Create', () => {
 		// busy machine; the 1 s promise is measured in reliability/cancellation.test.ts)
 		emulator.settings.museTalkPrepareMs = 120_000;
 		const controller = new AbortController();
-		setTimeout(() => controller.abort(), 400);
+		// cancel once the first check has been answered (not after a fixed delay: on a busy machine
+		// the session may not even have been created by then)
+		void (async () => {
+			for (let i = 0; i < 2000 && !museRequests(/\/status$/).some((r) => r.status !== undefined); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+			controller.abort();
+		})();
 		const started = Date.now();
 		const result = await runWorkflow(
 			singleNode('museTalk', { resource: 'session', operation: 'create', waitTimeoutSeconds: 300, pollIntervalSeconds: 30, requestSettings: ONE_ATTEMPT }),
