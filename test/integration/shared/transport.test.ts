@@ -1,6 +1,6 @@
 import { NodeApiError } from 'n8n-workflow';
 
-import { cleanupHarness, runWorkflow } from '../../harness';
+import { cleanupHarness, getRuntime, runWorkflow } from '../../harness';
 import type { ProbeSpec } from '../../helpers/probeNode';
 import { PROBE_TYPE, ProbeNode, probeWorkflow } from '../../helpers/probeNode';
 import { hang, json, raw, reset, scriptedServer, truncated } from '../../helpers/scriptedServer';
@@ -186,6 +186,31 @@ describe('shared transport inside the real engine', () => {
 		expect(recovered.status).toBe('success');
 		expect(recovered.json('Probe')[0].bytes).toBe(body.length);
 		expect(api.seen).toHaveLength(2);
+	});
+
+	it("n8n's binary data size cap refusing a download: named as n8n's refusal, not fetched again", async () => {
+		// n8n's database mode (queue mode) refuses files over N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE with
+		// this error from its store; the real one is asserted in test/e2e/queue/examples.test.ts
+		const { FileTooLargeError } = await import('n8n-core');
+		const service = (await getRuntime()).binaryDataService;
+		const refuse = jest.spyOn(service, 'store').mockImplementation(async (_location, bufferOrStream) => {
+			for await (const chunk of bufferOrStream as AsyncIterable<Buffer>) void chunk; // read whole, as n8n does
+			throw new FileTooLargeError({ fileSizeMb: 0.1, maxFileSizeMb: 0.05, fileId: 'f', fileName: 'v.mp4' });
+		});
+		try {
+			const body = Buffer.alloc(100_000, 5);
+			api.seen.length = 0;
+			api.script('/big.mp4', raw(200, body, { 'content-type': 'video/mp4' }), raw(200, body, { 'content-type': 'video/mp4' }));
+			const result = await run({ method: 'GET', url: '/big.mp4', download: { fileName: 'v.mp4', mimeType: 'video/mp4' } });
+			expect(result.status).toBe('error');
+			expect(result.error?.message).toMatch(/^n8n refused to store v\.mp4: Failed to write binary file .*exceeds the max size limit of 0\.05 MB/);
+			expect(result.error?.message).not.toMatch(/cut short/);
+			expect(result.error?.description).toMatch(/N8N_BINARY_DATA_DATABASE_MAX_FILE_SIZE/);
+			// a GET is safe to repeat, but the same file would be refused again
+			expect(api.seen.filter((request) => request.path === '/big.mp4')).toHaveLength(1);
+		} finally {
+			refuse.mockRestore();
+		}
 	});
 
 	it('stops waiting at once when the execution is cancelled', async () => {
