@@ -32,6 +32,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -392,8 +393,36 @@ export async function importCredentials(home: N8nHome, credentials: CredentialFi
 
 export async function importWorkflows(home: N8nHome, workflows: WorkflowFixture[]): Promise<void> {
 	const file = path.join(home.dir, `workflows-${Date.now()}.json`);
-	writeFileSync(file, JSON.stringify(workflows.map((workflow) => ({ active: false, settings: {}, ...workflow }))));
+	// n8n 2.0.0 stores an imported workflow only with a versionId (NOT NULL, and its import makes
+	// none up: "SQLITE_CONSTRAINT: NOT NULL constraint failed: workflow_entity.versionId"); an
+	// export from n8n carries one. Later 2.x replace it with their own; 1.x are left as they were.
+	const withVersion = (workflow: WorkflowFixture) =>
+		n8nMajor(home.install) >= 2 && !workflow.versionId ? { ...workflow, versionId: randomUUID() } : workflow;
+	writeFileSync(file, JSON.stringify(workflows.map((workflow) => ({ active: false, settings: {}, ...withVersion(workflow) }))));
 	await runChecked(home, ['import:workflow', `--input=${file}`]);
+}
+
+/**
+ * Records the workflow's current version in its history when n8n's import did not: n8n 2.0.0's
+ * `import:workflow` writes no `workflow_history` row, and its `publish:workflow` then fails with
+ * `Version "<versionId>" not found for workflow "<id>"` (a workflow saved in the editor has one;
+ * later 2.x record it at import, so nothing is written there). Call it with no n8n running.
+ * Returns whether a row was added.
+ */
+export function recordImportedVersion(home: N8nHome, workflowId: string): boolean {
+	const db = openDatabase(home, { write: true });
+	try {
+		const { changes } = db
+			.prepare(
+				'INSERT INTO workflow_history (versionId, workflowId, authors, nodes, connections) ' +
+					"SELECT w.versionId, w.id, 'import', w.nodes, w.connections FROM workflow_entity w " +
+					'WHERE w.id = ? AND NOT EXISTS (SELECT 1 FROM workflow_history h WHERE h.versionId = w.versionId)',
+			)
+			.run(workflowId);
+		return Number(changes) > 0;
+	} finally {
+		db.close();
+	}
 }
 
 /**
@@ -496,11 +525,18 @@ export async function executeWorkflow(
 
 /** Where a binary from a run lies on disk (n8n's default filesystem mode). */
 export function binaryPath(home: N8nHome, binary: IBinaryData): string {
+	const paths = binaryPaths(home, binary);
+	return paths.find((file) => existsSync(file)) ?? paths[0];
+}
+
+/** Where n8n may have put a binary from a run, most likely first. */
+function binaryPaths(home: N8nHome, binary: IBinaryData): string[] {
 	if (!binary.id) throw new Error('This binary is stored inline (no id); read binary.data instead');
 	const separator = binary.id.indexOf(':');
 	const fileId = binary.id.slice(separator + 1);
-	// n8n 1.x keeps filesystem binary data in `.n8n/binaryData`, 2.x in `.n8n/storage`
-	return path.join(home.dir, '.n8n', n8nMajor(home.install) < 2 ? 'binaryData' : 'storage', fileId);
+	// n8n 1.x (and 2.0.0) keep filesystem binary data in `.n8n/binaryData`, later 2.x in `.n8n/storage`
+	const folders = n8nMajor(home.install) < 2 ? ['binaryData'] : ['storage', 'binaryData'];
+	return folders.map((folder) => path.join(home.dir, '.n8n', folder, fileId));
 }
 
 /**
@@ -519,12 +555,15 @@ export async function readBinary(home: N8nHome, binary: IBinaryData): Promise<Bu
 	if (!binary.id) return Buffer.from(binary.data, 'base64');
 	const file = binaryPath(home, binary);
 	if (!existsSync(file) && file.includes(`${path.sep}executions${path.sep}temp${path.sep}`)) {
-		// n8n 1.x: a webhook-started execution writes binary data under executions/temp and moves
-		// it to the execution's folder when it is saved; the run data keeps the temp id
-		const executions = path.resolve(file, '..', '..', '..');
-		for (const execution of readdirSync(executions)) {
-			const moved = path.join(executions, execution, 'binary_data', path.basename(file));
-			if (existsSync(moved)) return await readFile(moved);
+		// n8n 1.x and 2.0.0: a webhook-started execution writes binary data under executions/temp
+		// and moves it to the execution's folder when it is saved; the run data keeps the temp id
+		for (const candidate of binaryPaths(home, binary)) {
+			const executions = path.resolve(candidate, '..', '..', '..');
+			if (!existsSync(executions)) continue;
+			for (const execution of readdirSync(executions)) {
+				const moved = path.join(executions, execution, 'binary_data', path.basename(candidate));
+				if (existsSync(moved)) return await readFile(moved);
+			}
 		}
 	}
 	return await readFile(file);
@@ -602,6 +641,7 @@ export async function startN8n(
 	for (const id of options.publish ?? []) {
 		// n8n 1.x has no publish:workflow; its update:workflow --active is what 2.x deprecated
 		const args = n8nMajor(home.install) < 2 ? ['update:workflow', `--id=${id}`, '--active=true'] : ['publish:workflow', `--id=${id}`];
+		if (n8nMajor(home.install) >= 2) recordImportedVersion(home, id);
 		await runChecked(home, args);
 	}
 
@@ -692,16 +732,21 @@ export interface ExecutionRow {
 }
 
 interface SqliteDatabase {
-	prepare(sql: string): { all(...params: unknown[]): unknown[]; get(...params: unknown[]): unknown };
+	prepare(sql: string): {
+		all(...params: unknown[]): unknown[];
+		get(...params: unknown[]): unknown;
+		run(...params: unknown[]): { changes: number | bigint };
+	};
 	close(): void;
 }
 
-function openDatabase(home: N8nHome): SqliteDatabase {
+/** The home's database, read-only unless `write` (only with no n8n of this home running). */
+function openDatabase(home: N8nHome, options: { write?: boolean } = {}): SqliteDatabase {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const { DatabaseSync } = require('node:sqlite') as {
 		DatabaseSync: new (file: string, options: { readOnly: boolean; timeout?: number }) => SqliteDatabase;
 	};
-	return new DatabaseSync(path.join(home.dir, '.n8n', 'database.sqlite'), { readOnly: true, timeout: 5000 });
+	return new DatabaseSync(path.join(home.dir, '.n8n', 'database.sqlite'), { readOnly: !options.write, timeout: 5000 });
 }
 
 /** Executions n8n stored in this home, oldest first (optionally of one workflow). */

@@ -9,7 +9,15 @@
  *   `NodeConnectionTypes` (n8n-workflow 1.83) and `sleep(ms, signal)` (2.36): the fallbacks of
  *   nodes/shared/compat.ts are what make it work. Older 1.x lines are not tested, so not claimed.
  * - n8n 1.123.81 (n8n-workflow 1.120.31, Node >= 20.19 <= 24): the newest 1.x.
- * - n8n 2.0.0 (n8n-workflow 2.0.0, Node >= 20.19 <= 24): the oldest 2.x.
+ * - n8n 2.0.0 (n8n-workflow 2.0.0, Node >= 20.19 <= 24.x): the oldest 2.x. Its `import:workflow`
+ *   stores a workflow only with a `versionId` ("SQLITE_CONSTRAINT: NOT NULL constraint failed:
+ *   workflow_entity.versionId"; an export from n8n has one, the examples do not) and records no
+ *   workflow history, so its `publish:workflow` fails (`Version "<id>" not found for workflow
+ *   "<id>"`); it keeps filesystem binary data in `.n8n/binaryData` as 1.x does. The e2e harness
+ *   (test/e2e/n8nRunner.ts) gives imports a versionId, records the history row before publishing
+ *   and looks in both folders. The nodes as AI Agent tools fail there as on 1.123 ("Cannot read
+ *   properties of undefined (reading 'execute')"; they work on 2.41.1, the versions between are
+ *   not bisected).
  * - n8n 2.41.1 (n8n-workflow 2.41.0, Node >= 24): the pinned current 2.x (package.json config).
  * Each on every Node major its `engines` accepts among 20 (the system's), 22 and 24.
  */
@@ -28,6 +36,9 @@ export const MATRIX: MatrixEntry[] = [
 	{ n8n: '1.82.3', node: 22 },
 	{ n8n: '1.123.81', node: 22, binaryDataMode: 'filesystem' },
 	{ n8n: '1.123.81', node: 24 },
+	{ n8n: '2.0.0', node: 20 },
+	{ n8n: '2.0.0', node: 22 },
+	{ n8n: '2.0.0', node: 24 },
 	{ n8n: '2.41.1', node: 24 },
 ];
 
@@ -36,8 +47,13 @@ export const MATRIX: MatrixEntry[] = [
  * "Compatibility" lists them as not tested).
  */
 export const NOT_RUN: Array<{ entry: string; why: string }> = [
-	{ entry: '1.123.81 on Node.js 20', why: "n8n's expression engine (isolated-vm) has no prebuilt binary for Node.js 20 and is not built from source here" },
-	{ entry: '2.0.0 on Node.js 20, 22, 24', why: '`n8n import:workflow` of the examples exits with an error in this provisioning (not yet investigated)' },
+	{
+		entry: '1.123.81 on Node.js 20',
+		why:
+			"n8n 1.123.81's expression engine needs isolated-vm 6.2, which ships binaries for Node.js 22 and 24 only and does not " +
+			'build from source for Node.js 20 (node-gyp against Node.js 20.20 headers: its C++ needs V8 12, e.g. ' +
+			'`v8::SourceLocation`; Node.js 20 has V8 11.3)',
+	},
 ];
 
 /** `1.82.3@node20`: how an entry is named on the command line and in the results. */
@@ -89,17 +105,30 @@ export interface NotApplicable {
 
 const TOOL_NODE = /^n8n-nodes-talking-avatars\.\w+Tool$/;
 
+/** The newest n8n tested where the nodes as AI Agent tools do not work (2.41.1 is where they do). */
+export const NEWEST_WITHOUT_TOOLS = '2.0.0';
+
+/** -1, 0 or 1 as version `a` (`1.82.3`) is older than, equal to or newer than `b`. */
+export function compareVersions(a: string, b: string): number {
+	const [x, y] = [a, b].map((version) => version.split('.').map(Number));
+	for (let i = 0; i < Math.max(x.length, y.length); i++) {
+		const diff = (x[i] ?? 0) - (y[i] ?? 0);
+		if (diff) return Math.sign(diff);
+	}
+	return 0;
+}
+
 /**
  * Why an example cannot work on an entry, or undefined: a WebSocket operation on Node < 22, or
- * the nodes as AI Agent tools on n8n 1.x (n8n 1.82 does not know the package's tool node types;
- * n8n 1.123 fails building them). `n8nVersion` as `1.82.3`.
+ * the nodes as AI Agent tools on n8n 2.0.0 or older (n8n 1.82 does not know the package's tool
+ * node types; n8n 1.123 and 2.0.0 fail building them). `n8nVersion` as `1.82.3`.
  */
 export function notApplicable(workflow: { nodes: WorkflowNode[] }, nodeMajor: number, n8nVersion: string): NotApplicable | undefined {
-	if (Number(n8nVersion.split('.')[0]) < 2 && workflow.nodes.some((node) => !node.disabled && TOOL_NODE.test(node.type))) {
-		const [, minor] = n8nVersion.split('.').map(Number);
+	if (compareVersions(n8nVersion, NEWEST_WITHOUT_TOOLS) <= 0 && workflow.nodes.some((node) => !node.disabled && TOOL_NODE.test(node.type))) {
+		const [major, minor] = n8nVersion.split('.').map(Number);
 		return {
-			reason: 'the nodes as AI Agent tools need n8n 2.x',
-			message: minor < 100 ? 'Unrecognized node type: n8n-nodes-talking-avatars.' : "Cannot read properties of undefined (reading 'execute')",
+			reason: `the nodes as AI Agent tools need an n8n newer than ${NEWEST_WITHOUT_TOOLS}`,
+			message: major < 2 && minor < 100 ? 'Unrecognized node type: n8n-nodes-talking-avatars.' : "Cannot read properties of undefined (reading 'execute')",
 		};
 	}
 	if (nodeMajor >= 22) return undefined;

@@ -13,6 +13,7 @@ import {
 	README_END,
 	README_START,
 	binaryDataModeLabel,
+	compareVersions,
 	entryId,
 	notApplicable,
 	readResults,
@@ -67,6 +68,17 @@ it('notApplicable: WebSocket operations only, only below Node.js 22', () => {
 	expect(notApplicable(node(avatarTalk, { resource: 'stream' }), 22, '2.41.1')).toBeUndefined();
 	expect(notApplicable(node(avatarTalk, { resource: 'video', operation: 'generate' }), 20, '2.41.1')).toBeUndefined();
 	expect(notApplicable(node('n8n-nodes-talking-avatars.avaTar', { resource: 'session', operation: 'create' }), 20, '2.41.1')).toBeUndefined();
-	expect(notApplicable(node('n8n-nodes-talking-avatars.avaTarTool', {}), 22, '1.123.81')?.reason).toBe('the nodes as AI Agent tools need n8n 2.x');
+	expect(notApplicable(node('n8n-nodes-talking-avatars.avaTarTool', {}), 22, '1.123.81')?.reason).toBe(
+		'the nodes as AI Agent tools need an n8n newer than 2.0.0',
+	);
+	expect(notApplicable(node('n8n-nodes-talking-avatars.avaTarTool', {}), 22, '1.82.3')?.message).toBe('Unrecognized node type: n8n-nodes-talking-avatars.');
+	expect(notApplicable(node('n8n-nodes-talking-avatars.avaTarTool', {}), 24, '2.0.0')?.message).toBe("Cannot read properties of undefined (reading 'execute')");
 	expect(notApplicable(node('n8n-nodes-talking-avatars.avaTarTool', {}), 24, '2.41.1')).toBeUndefined();
+});
+
+it('compareVersions orders n8n versions numerically', () => {
+	expect(compareVersions('2.0.0', '1.123.81')).toBe(1);
+	expect(compareVersions('1.82.3', '1.123.81')).toBe(-1);
+	expect(compareVersions('2.0.0', '2.0.0')).toBe(0);
+	expect(compareVersions('2.10.0', '2.9.9')).toBe(1);
 });
