@@ -52,7 +52,8 @@ export const NOT_RUN: Array<{ entry: string; why: string }> = [
 		why:
 			"n8n 1.123.81's expression engine needs isolated-vm 6.2, which ships binaries for Node.js 22 and 24 only and does not " +
 			'build from source for Node.js 20 (node-gyp against Node.js 20.20 headers: its C++ needs V8 12, e.g. ' +
-			'`v8::SourceLocation`; Node.js 20 has V8 11.3)',
+			'`v8::SourceLocation`; Node.js 20 has V8 11.3); without it n8n 1.123.81 stops at every command with "Could not ' +
+			'initialize the vm expression engine"',
 	},
 ];
 
@@ -127,7 +128,7 @@ export function notApplicable(workflow: { nodes: WorkflowNode[] }, nodeMajor: nu
 	if (compareVersions(n8nVersion, NEWEST_WITHOUT_TOOLS) <= 0 && workflow.nodes.some((node) => !node.disabled && TOOL_NODE.test(node.type))) {
 		const [major, minor] = n8nVersion.split('.').map(Number);
 		return {
-			reason: `the nodes as AI Agent tools need an n8n newer than ${NEWEST_WITHOUT_TOOLS}`,
+			reason: major < 2 ? 'the nodes as AI Agent tools need n8n 2.x' : `the nodes as AI Agent tools need an n8n newer than ${NEWEST_WITHOUT_TOOLS}`,
 			message: major < 2 && minor < 100 ? 'Unrecognized node type: n8n-nodes-talking-avatars.' : "Cannot read properties of undefined (reading 'execute')",
 		};
 	}
