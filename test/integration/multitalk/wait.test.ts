@@ -206,7 +206,10 @@ describe('many items at once', () => {
 	});
 
 	it('polls all waiting jobs with one list request per round instead of one request per job', async () => {
-		emulator.settings.multiTalkJobMs = 1200;
+		// 3 s jobs checked every 0.2 s: enough rounds that one list per round is clearly fewer requests
+		// than one per job even when a busy machine slows the rounds (1.2 s gave 6 rounds, and the
+		// end-of-job reads alone then reached the per-job count: 20 vs 18)
+		emulator.settings.multiTalkJobMs = 3000;
 		const ids = await Promise.all(Array.from({ length: 6 }, () => submitDirect('batch')));
 		emulator.clearLog();
 		const result = await runMultiTalk(emulator, { resource: 'job', operation: 'waitForJob', downloadVideo: false, pollIntervalSeconds: 0.2 }, {
