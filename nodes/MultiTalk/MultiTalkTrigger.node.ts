@@ -9,6 +9,7 @@ import type {
 } from 'n8n-workflow';
 
 import { downloadJobVideo } from './helpers/download';
+import { videoOutputField } from './actions/common';
 import type { DeliveryLedger, MultiTalkEvent } from './trigger/delivery';
 import {
 	CLAIM_GRACE_MS,
@@ -21,7 +22,6 @@ import {
 	secretMatches,
 } from './trigger/delivery';
 import { MAIN_CONNECTION } from '../shared/compat';
-import { outputBinaryField } from '../shared/fields';
 
 /** Header that may carry the secret instead of the `secret` query parameter. */
 const SECRET_HEADER = 'x-multitalk-secret';
@@ -138,7 +138,7 @@ export class MultiTalkTrigger implements INodeType {
 				description:
 					'Whether to fetch the finished MP4 and attach it as binary data when a job is completed (the temporary link is asked for with the MultiTalk credential; the video itself is fetched without it)',
 			},
-			outputBinaryField({ displayOptions: { show: { downloadVideo: [true] } }, hint: 'The name of the output binary field to put the video in' }),
+			videoOutputField,
 			{
 				// How long, after an event was handed to n8n, this process keeps refusing copies of
 				// it from memory (n8n stores the ledger as it answers; this covers that store and a

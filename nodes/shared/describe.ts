@@ -20,6 +20,11 @@ export interface ResourceEntry {
 	default: string;
 }
 
+/** The Service resource's Health operation, which every provider has. */
+export function healthOperation(description: string, module: Operation): OperationEntry {
+	return { name: 'Health', value: 'health', action: 'Check server health', description, module };
+}
+
 /**
  * Builds a node's properties from its resources: the Resource dropdown, one Operation
  * dropdown per resource, then each operation's own fields shown only for that operation.

@@ -19,7 +19,8 @@ export function optionsCollection(options: INodeProperties[], overrides: Partial
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options,
+		// alphabetical, as n8n's lint wants a literal list; also when builders add options
+		options: [...options].sort((a, b) => a.displayName.localeCompare(b.displayName)),
 		...overrides,
 	};
 }

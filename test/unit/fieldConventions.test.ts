@@ -68,6 +68,11 @@ describe.each(pkg.n8n.nodes)('%s', (distPath) => {
 		for (const f of fields.filter((x) => x.name === 'pollIntervalSeconds')) expect(f.displayName).toBe('Check Every (Seconds)');
 	});
 
+	it('puts what Download Video fetches in "Put Video in Field"', () => {
+		const shownByDownloadVideo = fields.filter((f) => BINARY_NAMES.includes(f.name) && f.displayOptions?.show?.downloadVideo);
+		for (const f of shownByDownloadVideo) expect(f.displayName).toBe('Put Video in Field');
+	});
+
 	it('offers concurrency only as Items in Parallel, 1 to 100', () => {
 		for (const f of fields.filter((x) => x.name === 'concurrency' || x.name === 'maxConcurrentJobs')) {
 			expect(f.displayName).toBe('Items in Parallel');

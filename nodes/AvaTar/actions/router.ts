@@ -1,5 +1,5 @@
 import type { ResourceEntry } from '../../shared/describe';
-import { buildOperationMap, buildProperties } from '../../shared/describe';
+import { buildOperationMap, buildProperties, healthOperation } from '../../shared/describe';
 import * as sendChat from './conversation/sendChat.operation';
 import * as speak from './conversation/speak.operation';
 import * as sendAudio from './realtime/sendAudio.operation';
@@ -50,7 +50,7 @@ export const resources: ResourceEntry[] = [
 		description: 'Health and metrics of the AvaTar server',
 		default: 'health',
 		operations: [
-			{ name: 'Health', value: 'health', action: 'Check server health', description: 'Status, version, uptime and services', module: health },
+			healthOperation('Status, version, uptime and services', health),
 			{ name: 'Metrics', value: 'metrics', action: 'Get server metrics', description: 'Sessions, CPU/GPU/memory use, latency', module: metrics },
 		],
 	},

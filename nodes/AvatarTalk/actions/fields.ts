@@ -70,38 +70,49 @@ export const fileNameOption: INodeProperties = {
 	description: 'File name of the MP4 in the binary data. Leave empty for "avatartalk-&lt;ID&gt;.mp4".',
 };
 
-export function maxVideoSizeOption(defaultMb: number): INodeProperties {
-	return {
-		displayName: 'Max Video Size (MB)',
-		name: 'maxVideoSizeMb',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 2048 },
-		default: defaultMb,
-		description:
-			'Video received over a WebSocket is collected in memory; the session stops with an error when it grows beyond this size',
-	};
+/** A whole-seconds limit of a WebSocket session (at least 1 s). */
+function secondsOption(displayName: string, name: string, defaultSeconds: number, description: string): INodeProperties {
+	return { displayName, name, type: 'number', typeOptions: { minValue: 1 }, default: defaultSeconds, description };
 }
 
-export function idleTimeoutOption(defaultSeconds: number): INodeProperties {
-	return {
-		displayName: 'Idle Timeout (Seconds)',
-		name: 'idleTimeoutSeconds',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: defaultSeconds,
-		description: 'Longest silence from the server before the session is stopped with an error',
-	};
-}
-
-export function sessionTimeoutOption(defaultSeconds: number): INodeProperties {
-	return {
-		displayName: 'Session Timeout (Seconds)',
-		name: 'sessionTimeoutSeconds',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: defaultSeconds,
-		description: 'Longest time the whole session may take; past it the session is stopped with an error',
-	};
+/**
+ * The limits every WebSocket video session has under Options, with their defaults: File Name,
+ * Idle Timeout, Max Video Size and Session Timeout (read back by stream/common.ts
+ * readSessionLimits). `fileOnly` is the displayOptions of File Name and Max Video Size where the
+ * video is not always collected.
+ */
+export function wsSessionOptions({
+	idleSeconds,
+	maxVideoMb,
+	sessionSeconds,
+	fileOnly,
+}: {
+	idleSeconds: number;
+	maxVideoMb: number;
+	sessionSeconds: number;
+	fileOnly?: INodeProperties['displayOptions'];
+}): INodeProperties[] {
+	const onlyForFile = fileOnly ? { displayOptions: fileOnly } : {};
+	return [
+		{ ...fileNameOption, ...onlyForFile },
+		secondsOption('Idle Timeout (Seconds)', 'idleTimeoutSeconds', idleSeconds, 'Longest silence from the server before the session is stopped with an error'),
+		{
+			displayName: 'Max Video Size (MB)',
+			name: 'maxVideoSizeMb',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 2048 },
+			default: maxVideoMb,
+			description:
+				'Video received over a WebSocket is collected in memory; the session stops with an error when it grows beyond this size',
+			...onlyForFile,
+		},
+		secondsOption(
+			'Session Timeout (Seconds)',
+			'sessionTimeoutSeconds',
+			sessionSeconds,
+			'Longest time the whole session may take; past it the session is stopped with an error',
+		),
+	];
 }
 
 export const concurrencyOption: INodeProperties = itemsInParallelOption(

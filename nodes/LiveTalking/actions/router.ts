@@ -1,5 +1,5 @@
 import type { ResourceEntry } from '../../shared/describe';
-import { buildOperationMap, buildProperties } from '../../shared/describe';
+import { buildOperationMap, buildProperties, healthOperation } from '../../shared/describe';
 import * as downloadRecording from './recording/download.operation';
 import * as startRecording from './recording/start.operation';
 import * as stopRecording from './recording/stop.operation';
@@ -52,13 +52,7 @@ export const resources: ResourceEntry[] = [
 		value: 'service',
 		default: 'health',
 		operations: [
-			{
-				name: 'Health',
-				value: 'health',
-				action: 'Check server health',
-				description: 'Check that the backend can reach its LiveTalking server (no authentication)',
-				module: health,
-			},
+			healthOperation('Check that the backend can reach its LiveTalking server (no authentication)', health),
 		],
 	},
 ];

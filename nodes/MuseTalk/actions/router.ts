@@ -1,5 +1,5 @@
 import type { ResourceEntry } from '../../shared/describe';
-import { buildOperationMap, buildProperties } from '../../shared/describe';
+import { buildOperationMap, buildProperties, healthOperation } from '../../shared/describe';
 import * as health from './service/health.operation';
 import * as createSession from './session/create.operation';
 import * as deleteSession from './session/delete.operation';
@@ -66,13 +66,7 @@ export const resources: ResourceEntry[] = [
 		value: 'service',
 		default: 'health',
 		operations: [
-			{
-				name: 'Health',
-				value: 'health',
-				action: 'Check server health',
-				description: 'Check that the server runs and its models are loaded',
-				module: health,
-			},
+			healthOperation('Check that the server runs and its models are loaded', health),
 		],
 	},
 ];

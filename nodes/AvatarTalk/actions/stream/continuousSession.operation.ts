@@ -17,16 +17,7 @@ import {
 	LANGUAGES,
 } from '../../constants';
 import { avatarTalkWebSocket, videoFileName } from '../../transport';
-import {
-	avatarField,
-	fileNameOption,
-	idleTimeoutOption,
-	languageField,
-	maxVideoSizeOption,
-	outputBinaryField,
-	readVideoField,
-	sessionTimeoutOption,
-} from '../fields';
+import { avatarField, languageField, outputBinaryField, readVideoField, wsSessionOptions } from '../fields';
 import { VideoCollector, describeAvatarTalkClose, parseServerText, readSessionLimits, wsApiError, wsOptions } from './common';
 import { optionsCollection } from '../../../shared/fields';
 
@@ -120,9 +111,7 @@ export const description: INodeProperties[] = [
 				default: false,
 				description: 'Whether the avatar changes its expression with what it says',
 			},
-			{ ...fileNameOption },
-			idleTimeoutOption(30),
-			maxVideoSizeOption(100),
+			...wsSessionOptions({ idleSeconds: 30, maxVideoMb: 100, sessionSeconds: 300 }),
 			{
 				displayName: 'Max Buffer (Ms)',
 				name: 'maxBufferMs',
@@ -139,7 +128,6 @@ export const description: INodeProperties[] = [
 				default: 500,
 				description: 'Buffer level below which the server warns (buffer_warning)',
 			},
-			sessionTimeoutOption(300),
 			{
 				displayName: 'Speech Mode',
 				name: 'speechMode',

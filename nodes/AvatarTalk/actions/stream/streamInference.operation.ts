@@ -8,17 +8,7 @@ import type { InputValidator } from '../../../shared/validation';
 import { WsSession } from '../../../shared/websocket';
 import { AVATARS, EMOTIONS_WITH_EXPRESSIVE, LANGUAGES } from '../../constants';
 import { avatarTalkWebSocket, videoFileName } from '../../transport';
-import {
-	avatarField,
-	emotionField,
-	fileNameOption,
-	idleTimeoutOption,
-	languageField,
-	maxVideoSizeOption,
-	outputBinaryField,
-	readVideoField,
-	sessionTimeoutOption,
-} from '../fields';
+import { avatarField, emotionField, languageField, outputBinaryField, readVideoField, wsSessionOptions } from '../fields';
 import { VideoCollector, parseServerText, readSessionLimits, wsOptions } from './common';
 import { inputBinaryField, optionsCollection, readInputBinaryField, textField } from '../../../shared/fields';
 
@@ -107,8 +97,7 @@ export const description: INodeProperties[] = [
 				description: 'Size of each binary message the audio is sent in',
 				displayOptions: { show: { '/inputType': ['audio'] } },
 			},
-			{ ...fileNameOption, displayOptions: { show: { '/outputType': ['file'] } } },
-			idleTimeoutOption(30),
+			...wsSessionOptions({ idleSeconds: 30, maxVideoMb: 200, sessionSeconds: 600, fileOnly: { show: { '/outputType': ['file'] } } }),
 			{
 				displayName: 'Increase Resolution',
 				name: 'increaseResolution',
@@ -116,8 +105,6 @@ export const description: INodeProperties[] = [
 				default: false,
 				description: 'Whether to ask for higher-resolution video',
 			},
-			{ ...maxVideoSizeOption(200), displayOptions: { show: { '/outputType': ['file'] } } },
-			sessionTimeoutOption(600),
 			{
 				displayName: 'Stream ID',
 				name: 'streamId',
