@@ -14,7 +14,7 @@ import type { INode } from 'n8n-workflow';
 
 import { fixture } from '../emulator/media';
 import { multiTalkState } from '../emulator/providers/multitalk';
-import { S3_ONE_AUTH_MECHANISM } from '../emulator/providers/s3';
+import { S3_ONE_AUTH_MECHANISM, storageFault } from '../emulator/providers/s3';
 import type { Emulator } from '../emulator/server';
 import { startEmulator } from '../emulator/server';
 import type { LoggedRequest } from '../emulator/types';
@@ -182,17 +182,7 @@ it('LiveTalking Recording → Download: the MP4 arrives, the storage request car
 it('a storage failure is "The download link" error with S3’s code and message, and the token shows nowhere', async () => {
 	const token = emulator.keys.liveTalking;
 	// what S3 answers a request that carried a token: it echoes the header back
-	emulator.addFault({
-		service: 'liveTalking',
-		path: /^\/storage\//,
-		fault: {
-			kind: 'status',
-			status: 400,
-			body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidArgument</Code><Message>${S3_ONE_AUTH_MECHANISM}</Message><ArgumentName>Authorization</ArgumentName><ArgumentValue>Bearer ${token}</ArgumentValue></Error>`,
-			headers: { 'content-type': 'application/xml' },
-		},
-		times: 1,
-	});
+	emulator.addFault(storageFault('liveTalking', 400, 'InvalidArgument', S3_ONE_AUTH_MECHANISM, { ArgumentName: 'Authorization', ArgumentValue: `Bearer ${token}` }));
 	const result = await executeWorkflow(home!, workflows.liveTalkingFailing().id);
 	expect(result.status).toBe('error');
 	expect(result.error?.message).toBe(`The download link: ${S3_ONE_AUTH_MECHANISM} [InvalidArgument]`);

@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 
 import { fixture } from '../media';
 import type { Emulator } from '../server';
+import { perEmulator } from '../state';
 import type { EmuRequest, EmuResponse, WsConnection } from '../types';
 
 /**
@@ -65,27 +66,18 @@ export interface AvaTarState {
 	frameCounter: number;
 }
 
-const states = new WeakMap<Emulator, AvaTarState>();
-
 /** The stand-in's state (sessions, realtime log) for assertions. */
-export function avaTarState(emulator: Emulator): AvaTarState {
-	let state = states.get(emulator);
-	if (!state) {
-		state = {
-			sessions: new Map(),
-			totalSessions: 0,
-			wsConnections: 0,
-			wsLog: [],
-			committedAudio: [],
-			rate: new Map(),
-			startedAt: Date.now(),
-			taskCounter: 100000,
-			frameCounter: 0,
-		};
-		states.set(emulator, state);
-	}
-	return state;
-}
+export const avaTarState = perEmulator<AvaTarState>(() => ({
+	sessions: new Map(),
+	totalSessions: 0,
+	wsConnections: 0,
+	wsLog: [],
+	committedAudio: [],
+	rate: new Map(),
+	startedAt: Date.now(),
+	taskCounter: 100000,
+	frameCounter: 0,
+}));
 
 export const AVATARS = ['avatar_1', 'avatar_2', 'avatar_3'];
 const QUALITIES = ['low', 'medium', 'high'];

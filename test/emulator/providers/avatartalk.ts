@@ -35,6 +35,7 @@ import type { RawData, WebSocket } from 'ws';
 import { Mp4Scanner } from '../../../nodes/AvatarTalk/mp4';
 import { chunked, fixture, fragmentedChunks, largeMp4, largeMp4Size, topLevelBoxes } from '../media';
 import type { Emulator } from '../server';
+import { delay, num, perEmulator } from '../state';
 import type { EmuRequest, EmuResponse, WsConnection } from '../types';
 
 export const AVATARTALK_NO_CREDITS_KEY = 'emulator-avatartalk-no-credits-key';
@@ -136,24 +137,8 @@ export interface AvatarTalkState {
 	continuousSessions: ContinuousSessionRecord[];
 }
 
-const states = new WeakMap<Emulator, AvatarTalkState>();
-
 /** The stand-in's state (inferences, credits consumed, WebSocket sessions) for assertions. */
-export function avatarTalkState(emulator: Emulator): AvatarTalkState {
-	let state = states.get(emulator);
-	if (!state) {
-		state = { inferences: new Map(), consumed: {}, inferSessions: [], continuousSessions: [] };
-		states.set(emulator, state);
-	}
-	return state;
-}
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-function num(value: unknown, fallback: number): number {
-	const n = Number(value);
-	return value === undefined || value === null || value === '' || !Number.isFinite(n) ? fallback : n;
-}
+export const avatarTalkState = perEmulator<AvatarTalkState>(() => ({ inferences: new Map(), consumed: {}, inferSessions: [], continuousSessions: [] }));
 
 /** Seconds of video one generated inference yields: the fixture's 2 s. */
 const VIDEO_SECONDS = 2;

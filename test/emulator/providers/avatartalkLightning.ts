@@ -28,6 +28,7 @@ import * as bolt11 from 'bolt11';
 
 import { chunked, fixture, largeMp4 } from '../media';
 import type { Emulator } from '../server';
+import { delay, num, perEmulator } from '../state';
 import type { EmuRequest } from '../types';
 import { AVATARS, AVATARTALK_NO_CREDITS_KEY, EMOTIONS, LANGUAGES } from './avatartalk';
 
@@ -94,16 +95,7 @@ export interface LightningState {
 	nodePublicKey: string;
 }
 
-const states = new WeakMap<Emulator, LightningState>();
-
-export function lightningState(emulator: Emulator): LightningState {
-	let state = states.get(emulator);
-	if (!state) {
-		state = { payments: new Map(), liveKitSessions: new Map(), deletedSessions: [], nodePublicKey: '' };
-		states.set(emulator, state);
-	}
-	return state;
-}
+export const lightningState = perEmulator<LightningState>(() => ({ payments: new Map(), liveKitSessions: new Map(), deletedSessions: [], nodePublicKey: '' }));
 
 /** Marks an invoice paid (what a wallet paying it would cause). Returns false when unknown. */
 export function payLightningInvoice(emulator: Emulator, invoice: string): boolean {
@@ -114,13 +106,6 @@ export function payLightningInvoice(emulator: Emulator, invoice: string): boolea
 		record.paid_at = new Date().toISOString();
 	}
 	return true;
-}
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-function num(value: unknown, fallback: number): number {
-	const n = Number(value);
-	return value === undefined || value === null || value === '' || !Number.isFinite(n) ? fallback : n;
 }
 
 const NETWORKS: Record<string, { bech32: string; pubKeyHash: number; scriptHash: number; validWitnessVersions: number[] }> = {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Emulator } from '../server';
+import { perEmulator } from '../state';
 import type { EmuRequest, EmuResponse } from '../types';
 
 /**
@@ -37,16 +38,7 @@ interface FirebaseState {
 	revoked: Set<string>;
 }
 
-const states = new WeakMap<Emulator, FirebaseState>();
-
-function state(emulator: Emulator): FirebaseState {
-	let current = states.get(emulator);
-	if (!current) {
-		current = { idTokens: new Map(), revoked: new Set() };
-		states.set(emulator, current);
-	}
-	return current;
-}
+const state = perEmulator<FirebaseState>(() => ({ idTokens: new Map(), revoked: new Set() }));
 
 /** The emulated Firebase clock: real time plus whatever the test has let pass. */
 export function firebaseNow(emulator: Emulator): number {

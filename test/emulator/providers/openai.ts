@@ -26,6 +26,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Emulator } from '../server';
+import { perEmulator } from '../state';
 import type { EmuRequest, EmuResponse } from '../types';
 import { DEFAULT_SCRIPTS, ScriptError } from './openaiScripts';
 
@@ -91,16 +92,7 @@ export interface OpenAiState {
 	completions: CompletionRecord[];
 }
 
-const STATE = new WeakMap<Emulator, OpenAiState>();
-
-export function openAiState(emulator: Emulator): OpenAiState {
-	let state = STATE.get(emulator);
-	if (!state) {
-		state = { scripts: [...DEFAULT_SCRIPTS], completions: [] };
-		STATE.set(emulator, state);
-	}
-	return state;
-}
+export const openAiState = perEmulator<OpenAiState>(() => ({ scripts: [...DEFAULT_SCRIPTS], completions: [] }));
 
 export const MODELS = ['gpt-5-mini', 'gpt-4o-mini', 'emulator-model'];
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { chunked } from '../media';
 import type { Emulator } from '../server';
-import type { EmuRequest, EmuResponse, ServiceName } from '../types';
+import type { EmuRequest, EmuResponse, FaultRule, ServiceName } from '../types';
 import { STORAGE_PREFIX } from '../types';
 
 /** The API origins that may serve storage themselves (`storageOnApiOrigin`). */
@@ -16,12 +16,31 @@ function xmlEscape(text: string): string {
 	return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** S3's XML error document (`<Error><Code/><Message/>...<RequestId/><HostId/></Error>`). */
-export function s3Error(res: EmuResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
-	const fields = Object.entries({ Code: code, Message: message, ...extra, RequestId: randomBytes(8).toString('hex').toUpperCase(), HostId: randomBytes(24).toString('base64') })
+/** S3's XML error document: `<Error><Code/><Message/>` and then `extra`'s fields, in order. */
+export function s3ErrorXml(code: string, message: string, extra: Record<string, string> = {}): string {
+	const fields = Object.entries({ Code: code, Message: message, ...extra })
 		.map(([name, value]) => `<${name}>${xmlEscape(value)}</${name}>`)
 		.join('');
-	res.send(status, `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${fields}</Error>`, { 'content-type': 'application/xml' });
+	return `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${fields}</Error>`;
+}
+
+/** Answers with S3's error document (`...<RequestId/><HostId/></Error>`). */
+export function s3Error(res: EmuResponse, status: number, code: string, message: string, extra: Record<string, string> = {}): void {
+	const body = s3ErrorXml(code, message, { ...extra, RequestId: randomBytes(8).toString('hex').toUpperCase(), HostId: randomBytes(24).toString('base64') });
+	res.send(status, body, { 'content-type': 'application/xml' });
+}
+
+/**
+ * A fault for tests: the next request to `service`'s storage (its /storage/ path, storage on
+ * the API's origin) gets S3's error document with this status, code and message.
+ */
+export function storageFault(service: ServiceName, status: number, code: string, message: string, extra: Record<string, string> = {}): FaultRule {
+	return {
+		service,
+		path: new RegExp(`^${STORAGE_PREFIX}/`),
+		fault: { kind: 'status', status, body: s3ErrorXml(code, message, extra), headers: { 'content-type': 'application/xml' } },
+		times: 1,
+	};
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { INodeParameters } from 'n8n-workflow';
 
 import { fixture } from '../../emulator/media';
-import { S3_ONE_AUTH_MECHANISM } from '../../emulator/providers/s3';
+import { S3_ONE_AUTH_MECHANISM, storageFault } from '../../emulator/providers/s3';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
 import { runWorkflow } from '../../harness';
@@ -63,17 +63,7 @@ it('downloads from storage on the backend’s own origin without the Firebase to
 it('a storage failure is "The download link answered HTTP 400" with S3’s code and message, never the token', async () => {
 	const sessionId = await recorded();
 	const token = emulator.keys.liveTalking;
-	emulator.addFault({
-		service: 'liveTalking',
-		path: /^\/storage\//,
-		fault: {
-			kind: 'status',
-			status: 400,
-			body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidArgument</Code><Message>${S3_ONE_AUTH_MECHANISM}</Message><ArgumentName>Authorization</ArgumentName><ArgumentValue>Bearer ${token}</ArgumentValue></Error>`,
-			headers: { 'content-type': 'application/xml' },
-		},
-		times: 1,
-	});
+	emulator.addFault(storageFault('liveTalking', 400, 'InvalidArgument', S3_ONE_AUTH_MECHANISM, { ArgumentName: 'Authorization', ArgumentValue: `Bearer ${token}` }));
 	const result = await run({ resource: 'recording', operation: 'download', sessionId: String(sessionId) });
 	const error = expectApiError(result, '400');
 	expect(error.message).toBe(`The download link: ${S3_ONE_AUTH_MECHANISM} [InvalidArgument]`);

@@ -8,7 +8,7 @@
  */
 import { fixture } from '../../emulator/media';
 import { multiTalkState } from '../../emulator/providers/multitalk';
-import { S3_ONE_AUTH_MECHANISM } from '../../emulator/providers/s3';
+import { S3_ONE_AUTH_MECHANISM, storageFault } from '../../emulator/providers/s3';
 import type { Emulator } from '../../emulator/server';
 import type { LoggedRequest } from '../../emulator/types';
 import { forgetProcessState } from '../../../nodes/MultiTalk/trigger/delivery';
@@ -122,17 +122,7 @@ describe('a failing download link is reported as the storage’s error', () => {
 		const key = emulator.keys.multiTalk;
 		// What S3 answers a request that carried a key (it echoes the header back): even then,
 		// only its Code and Message may reach the error.
-		emulator.addFault({
-			service: 'multiTalk',
-			path: /^\/storage\//,
-			fault: {
-				kind: 'status',
-				status: 400,
-				body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidArgument</Code><Message>${S3_ONE_AUTH_MECHANISM}</Message><ArgumentName>Authorization</ArgumentName><ArgumentValue>Bearer ${key}</ArgumentValue><RequestId>1</RequestId></Error>`,
-				headers: { 'content-type': 'application/xml' },
-			},
-			times: 1,
-		});
+		emulator.addFault(storageFault('multiTalk', 400, 'InvalidArgument', S3_ONE_AUTH_MECHANISM, { ArgumentName: 'Authorization', ArgumentValue: `Bearer ${key}`, RequestId: '1' }));
 		const result = await runMultiTalk(emulator, { resource: 'job', operation: 'getDownloadUrl', jobId: id, downloadVideo: true });
 		const error = expectApiError(result, '400');
 		expect(error.message).toBe(`The download link: ${S3_ONE_AUTH_MECHANISM} [InvalidArgument]`);
@@ -145,17 +135,7 @@ describe('a failing download link is reported as the storage’s error', () => {
 
 	it('an expired link: 403 AccessDenied "Request has expired", with what to do', async () => {
 		const id = await completedJob();
-		emulator.addFault({
-			service: 'multiTalk',
-			path: /^\/storage\//,
-			fault: {
-				kind: 'status',
-				status: 403,
-				body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>',
-				headers: { 'content-type': 'application/xml' },
-			},
-			times: 1,
-		});
+		emulator.addFault(storageFault('multiTalk', 403, 'AccessDenied', 'Request has expired'));
 		const again = await runMultiTalk(emulator, { resource: 'job', operation: 'waitForJob', jobId: id, ...fast });
 		const error = expectApiError(again, '403');
 		expect(error.message).toBe('The download link: Request has expired [AccessDenied]');
@@ -167,17 +147,7 @@ describe('Submit and Wait with many items: a failed download stops the run and s
 	it('12 items, Items in Parallel 5: names the 4 jobs still running and the 7 items never submitted', async () => {
 		// item 0 finishes first and its download fails; items 1-4 keep processing; 5-11 wait for a slot
 		const prompts = Array.from({ length: 12 }, (_, i) => ({ json: { prompt: i === 0 ? 'first #ms=800' : `item ${i} #stuck` } }));
-		emulator.addFault({
-			service: 'multiTalk',
-			path: /^\/storage\//,
-			fault: {
-				kind: 'status',
-				status: 403,
-				body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
-				headers: { 'content-type': 'application/xml' },
-			},
-			times: 1,
-		});
+		emulator.addFault(storageFault('multiTalk', 403, 'AccessDenied', 'Access Denied'));
 		const result = await runMultiTalk(emulator, submitParams({ operation: 'submitAndWait', prompt: '={{ $json.prompt }}', maxConcurrentJobs: 5, ...fast }), {
 			items: prompts,
 		});
