@@ -70,7 +70,8 @@ export const CONTINUOUS_STATES = [
 ] as const;
 export type ContinuousState = (typeof CONTINUOUS_STATES)[number];
 
-const ERRORS = {
+/** AvatarTalk's error bodies (Lightning's endpoints answer with the same ones). */
+export const ERRORS = {
 	invalidParameters: (details: Record<string, string>) => ({
 		status: 'error',
 		error_code: 'INVALID_PARAMETERS',

@@ -30,22 +30,11 @@ import { chunked, fixture, largeMp4 } from '../media';
 import type { Emulator } from '../server';
 import { delay, num, perEmulator } from '../state';
 import type { EmuRequest } from '../types';
-import { AVATARS, AVATARTALK_NO_CREDITS_KEY, EMOTIONS, LANGUAGES } from './avatartalk';
+import { AVATARS, AVATARTALK_NO_CREDITS_KEY, EMOTIONS, ERRORS, LANGUAGES } from './avatartalk';
 
 // The document's lists live in the AvatarTalk stand-in (not imported from the node, so the
 // emulator checks the node); Lightning also accepts `expressive`, as documented.
 const EMOTIONS_WITH_EXPRESSIVE = [...EMOTIONS, 'expressive'];
-
-const ERRORS = {
-	invalidParameters: (details: Record<string, string>) => ({
-		status: 'error',
-		error_code: 'INVALID_PARAMETERS',
-		message: 'Request parameters are invalid',
-		details,
-	}),
-	invalidKey: { status: 'error', error_code: 'INVALID_API_KEY', message: 'Invalid or missing API key' },
-	noCredits: { status: 'error', error_code: 'INSUFFICIENT_CREDITS', message: 'Insufficient video time to process request' },
-};
 
 /** The emulator's Lightning node: a fixed test signing scalar (derived, never a real wallet). */
 const NODE_SIGNER = createHash('sha256').update('n8n-nodes-talking-avatars emulator lightning node').digest('hex');

@@ -4,66 +4,18 @@
  * stand-ins for the two core nodes the examples use (HTTP Request, Read/Write Files).
  */
 
-import type {
-	ICredentialDataDecryptedObject,
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeParameters,
-	INodeType,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes } from 'n8n-workflow';
 
-import type { RunOptions, RunResult, WorkflowJson } from '../../../harness';
-import { runWorkflow } from '../../../harness';
 import type { Emulator } from '../../../emulator/server';
 import { startEmulator } from '../../../emulator/server';
 import type { LoggedRequest } from '../../../emulator/types';
-import { singleNodeWorkflow } from '../../../helpers/workflows';
-export { expectApiError, expectInputError } from '../../../helpers/assertions';
 
-export { TRIGGER } from '../../../helpers/workflows';
-export const NODE = 'AvatarTalk';
+export type { CredentialChoice } from '../helpers';
+export { NODE, TRIGGER, avatarTalkWorkflow, credentialsFor, expectApiError, expectInputError, runAvatarTalk } from '../helpers';
 
 export async function startLightningEmulator(settings: Record<string, unknown> = {}): Promise<Emulator> {
 	return await startEmulator({ settings: { lightningPaymentGraceMs: 50, lightningChunkDelayMs: 0, ...settings } });
-}
-
-export interface CredentialChoice {
-	apiKey?: string;
-	liveKit?: false | { url?: string; apiKey?: string; apiSecret?: string };
-}
-
-export function credentialsFor(emulator: Emulator, choice: CredentialChoice = {}) {
-	const store: Record<string, ICredentialDataDecryptedObject> = {
-		avatarTalkApi: { apiKey: choice.apiKey ?? emulator.keys.avatarTalk, baseUrl: emulator.urls.avatarTalk },
-	};
-	if (choice.liveKit !== false) {
-		store.liveKitApi = {
-			url: emulator.urls.liveKit,
-			apiKey: emulator.keys.liveKitKey,
-			apiSecret: emulator.keys.liveKitSecret,
-			...(choice.liveKit ?? {}),
-		};
-	}
-	return store;
-}
-
-/** Manual Trigger -> AvatarTalk with these parameters. */
-export const avatarTalkWorkflow = (parameters: INodeParameters, extras: { onError?: 'continueRegularOutput' } = {}): WorkflowJson =>
-	singleNodeWorkflow({ name: NODE, type: 'avatarTalk', credential: ['avatarTalkApi', 'cred-avatartalk', 'AvatarTalk account'] }, parameters, extras);
-
-export async function runAvatarTalk(
-	emulator: Emulator,
-	parameters: INodeParameters,
-	options: Partial<RunOptions> & { items?: INodeExecutionData[]; onError?: 'continueRegularOutput' } & CredentialChoice = {},
-): Promise<RunResult> {
-	const { items, onError, apiKey, liveKit, ...rest } = options;
-	return await runWorkflow(avatarTalkWorkflow(parameters, { onError }), {
-		credentials: credentialsFor(emulator, { apiKey, liveKit }),
-		inputItems: items,
-		...rest,
-	});
 }
 
 export function calls(emulator: Emulator, method?: string, pathMatch?: string | RegExp): LoggedRequest[] {

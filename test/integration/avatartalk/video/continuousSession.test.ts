@@ -10,7 +10,7 @@ import { AVATARS, LANGUAGES } from '../../../../nodes/AvatarTalk/constants';
 import { AVATARTALK_NO_CREDITS_KEY, CONTINUOUS_STATES, avatarTalkState } from '../../../emulator/providers/avatartalk';
 import type { Emulator } from '../../../emulator/server';
 import { expectFragmentedMp4 } from '../../../helpers/mp4';
-import { NODE, items, outputBinary, runAvatarTalk, useAvatarTalkEmulator } from './helpers';
+import { NODE, expectApiErrorWithoutOutput, items, openContinuousSocket, outputBinary, runAvatarTalk, useAvatarTalkEmulator } from './helpers';
 
 let emulator: Emulator;
 useAvatarTalkEmulator((e) => (emulator = e), {
@@ -177,29 +177,21 @@ describe('Continuous Session: one session for all items', () => {
 });
 
 describe('Continuous Session: errors', () => {
-	const expectApiError = (result: Awaited<ReturnType<typeof runAvatarTalk>>, message: string | RegExp) => {
-		expect(result.status).toBe('error');
-		expect(result.error?.error).toBeInstanceOf(NodeApiError);
-		if (typeof message === 'string') expect(result.error?.message).toBe(message);
-		else expect(result.error?.message).toMatch(message);
-		expect(result.items(NODE)).toEqual([]);
-	};
-
 	it('billing_error (a key without credits) becomes a clear error with its code', async () => {
 		const result = await runAvatarTalk(emulator, continuous(), { items: chunkItems(), apiKey: AVATARTALK_NO_CREDITS_KEY });
-		expectApiError(result, 'AvatarTalk: Billing error: Insufficient credits [insufficient_credits]');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: Billing error: Insufficient credits [insufficient_credits]');
 	});
 
 	it('billing_error in the middle of the speech: nothing partial is returned', async () => {
 		emulator.settings.avatarTalkBillingErrorAfterFragments = 2;
 		const result = await runAvatarTalk(emulator, continuous(), { items: chunkItems() });
-		expectApiError(result, 'AvatarTalk: Billing error: Insufficient credits [insufficient_credits]');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: Billing error: Insufficient credits [insufficient_credits]');
 		expect(sessions()[0].fragmentsSent).toBe(2);
 	});
 
 	it('an avatar not enabled for continuous sessions: the 1008 "Invalid parameters" close is explained', async () => {
 		const result = await runAvatarTalk(emulator, continuous({ avatar: 'european_woman' }), { items: chunkItems() });
-		expectApiError(result, 'AvatarTalk: Invalid parameters: avatar european_woman is not available for continuous streaming (close code 1008) [INVALID_PARAMETERS]');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: Invalid parameters: avatar european_woman is not available for continuous streaming (close code 1008) [INVALID_PARAMETERS]');
 		expect((result.error?.error as NodeApiError).description).toMatch(
 			/AvatarTalk has not enabled avatar "european_woman" in language "en" for continuous sessions on your account\. The endpoint currently offers Mexican Woman \(mexican_woman\) in English \(en\); other avatars are enabled per account on request/,
 		);
@@ -208,22 +200,14 @@ describe('Continuous Session: errors', () => {
 
 	it('a language not supported for continuous sessions: refused with 1008, explained', async () => {
 		const result = await runAvatarTalk(emulator, continuous({ language: 'es' }), { items: chunkItems() });
-		expectApiError(result, /^AvatarTalk: Invalid parameters: language es is not supported for continuous streaming \(close code 1008\)/);
+		expectApiErrorWithoutOutput(result, /^AvatarTalk: Invalid parameters: language es is not supported for continuous streaming \(close code 1008\)/);
 		expect((result.error?.error as NodeApiError).description).toMatch(/has not enabled avatar "mexican_woman" in language "es"/);
 	});
 
 	it('emulator: a session_start naming an avatar the account lacks gets an error message and close 1008', async () => {
 		// The query passes, the session_start differs (a hand-made client): the server's own words.
 		emulator.settings.avatarTalkContinuousAvatars = ['european_woman'];
-		const ws = new WebSocket(`${emulator.app('avatarTalk').wsUrl}/ws/continuous?avatar=european_woman`, {
-			headers: { Authorization: `Bearer ${emulator.keys.avatarTalk}` },
-		} as unknown as string[]);
-		const messages: Array<{ type: string; data: { message?: string } }> = [];
-		const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)));
-		ws.addEventListener('message', (e) => {
-			if (typeof e.data === 'string') messages.push(JSON.parse(e.data));
-		});
-		await new Promise((resolve) => ws.addEventListener('open', resolve));
+		const { ws, messages, closed } = await openContinuousSocket(emulator, 'european_woman');
 		ws.send(JSON.stringify({ type: 'session_start', data: { avatar_name: 'mexican_woman', expression: 'neutral' } }));
 		expect(await closed).toBe(1008);
 		expect(messages[0].data.message).toMatch(/Avatar mexican_woman is not available for continuous streaming \(available: european_woman\)/);
@@ -232,37 +216,37 @@ describe('Continuous Session: errors', () => {
 	it('an error message mid-session stops it', async () => {
 		emulator.settings.avatarTalkContinuousError = 'Session not found';
 		const result = await runAvatarTalk(emulator, continuous(), { items: chunkItems() });
-		expectApiError(result, 'AvatarTalk: Session not found');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: Session not found');
 	});
 
 	it('1008 Invalid API key', async () => {
 		const result = await runAvatarTalk(emulator, continuous(), { items: chunkItems(), apiKey: 'nope' });
-		expectApiError(result, 'AvatarTalk: Invalid API key: check the API key in the AvatarTalk credential (close code 1008) [INVALID_API_KEY]');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: Invalid API key: check the API key in the AvatarTalk credential (close code 1008) [INVALID_API_KEY]');
 	});
 
 	it('a dropped connection mid-session fails', async () => {
 		emulator.addFault({ service: 'avatarTalk', path: '/ws/continuous', fault: { kind: 'wsAbrupt', afterMessages: 6 }, times: 1 });
 		const result = await runAvatarTalk(emulator, continuous(), { items: chunkItems() });
-		expectApiError(result, /dropped in the middle of the session/);
+		expectApiErrorWithoutOutput(result, /dropped in the middle of the session/);
 	});
 
 	it('a normal close before the speech is over is not success', async () => {
 		emulator.addFault({ service: 'avatarTalk', path: '/ws/continuous', fault: { kind: 'wsClose', code: 1000, reason: 'maintenance', afterMessages: 4 }, times: 1 });
 		const result = await runAvatarTalk(emulator, continuous(), { items: chunkItems() });
-		expectApiError(result, 'AvatarTalk: The server closed the session before the speech was complete; nothing partial was returned');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: The server closed the session before the speech was complete; nothing partial was returned');
 	});
 
 	it('a video beyond "Max Video Size (MB)" fails clearly', async () => {
 		emulator.settings.avatarTalkCharsPerFragment = 1; // one fragment (~15 kB) per character: ~3 MB
 		const long = LLM_CHUNKS.map((chunk) => chunk.repeat(4));
 		const result = await runAvatarTalk(emulator, continuous({ options: { maxVideoSizeMb: 1 } }), { items: chunkItems(long) });
-		expectApiError(result, /^AvatarTalk: The video grew beyond the 1 MB allowed by "Max Video Size \(MB\)"/);
+		expectApiErrorWithoutOutput(result, /^AvatarTalk: The video grew beyond the 1 MB allowed by "Max Video Size \(MB\)"/);
 	});
 
 	it('silence past the idle limit fails', async () => {
 		emulator.addFault({ service: 'avatarTalk', path: '/ws/continuous', fault: { kind: 'wsSilence', afterMessages: 3 }, times: 1 });
 		const result = await runAvatarTalk(emulator, continuous({ options: { idleTimeoutSeconds: 1, bufferReportIntervalMs: 200 } }), { items: chunkItems() });
-		expectApiError(result, 'AvatarTalk: No message from the server for 1 s; the session was stopped and nothing partial was returned');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: No message from the server for 1 s; the session was stopped and nothing partial was returned');
 	});
 
 	it('Continue On Fail: one error item paired with every input item', async () => {
@@ -340,15 +324,7 @@ describe('Continuous Session: avatars and languages the endpoint offers', () => 
 
 describe('emulator fidelity: /ws/continuous protocol rules', () => {
 	it('session_start must be first; unknown types and bad messages get error messages', async () => {
-		const ws = new WebSocket(`${emulator.app('avatarTalk').wsUrl}/ws/continuous?avatar=mexican_woman`, {
-			headers: { Authorization: `Bearer ${emulator.keys.avatarTalk}` },
-		} as unknown as string[]);
-		const messages: Array<{ type: string; data: { message?: string } }> = [];
-		const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)));
-		ws.addEventListener('message', (e) => {
-			if (typeof e.data === 'string') messages.push(JSON.parse(e.data));
-		});
-		await new Promise((resolve) => ws.addEventListener('open', resolve));
+		const { ws, messages, closed } = await openContinuousSocket(emulator, 'mexican_woman');
 		ws.send(JSON.stringify({ type: 'text_input', data: { text: 'too early' } }));
 		expect(await closed).toBe(1008);
 		expect(messages).toEqual([{ type: 'error', data: expect.objectContaining({ message: 'session_start must be sent first' }) }]);

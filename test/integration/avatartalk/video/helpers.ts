@@ -2,27 +2,18 @@
  * Helpers for the AvatarTalk video/stream integration tests: the emulator, one-node workflows
  * run through the harness, and readers for binary outputs and the request log.
  */
-import type {
-	INodeTypeDescription,
-	IBinaryData,
-	IDataObject,
-	IExecuteFunctions,
-	INodeExecutionData,
-	INodeParameters,
-	INodeType,
-} from 'n8n-workflow';
+import type { INodeTypeDescription, IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData, INodeType } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import type { RunOptions, RunResult, WorkflowJson } from '../../../harness';
-import { runWorkflow } from '../../../harness';
+import type { RunResult } from '../../../harness';
 import type { Emulator } from '../../../emulator/server';
 import { startEmulator } from '../../../emulator/server';
 import type { EmulatorSetup } from '../../../helpers/emulatorSetup';
 import { useEmulator } from '../../../helpers/emulatorSetup';
-import { readWriteFileStandIn, singleNodeWorkflow } from '../../../helpers/workflows';
+import { readWriteFileStandIn } from '../../../helpers/workflows';
+import { NODE } from '../helpers';
 
-export { TRIGGER } from '../../../helpers/workflows';
-export const NODE = 'AvatarTalk';
+export { NODE, TRIGGER, avatarTalkWorkflow, credentialsFor, expectApiErrorWithoutOutput, runAvatarTalk } from '../helpers';
 
 /** Fast emulator defaults for tests. */
 export async function startAvatarTalkEmulator(settings: Record<string, unknown> = {}): Promise<Emulator> {
@@ -36,25 +27,21 @@ export function useAvatarTalkEmulator(use: (emulator: Emulator) => void, options
 	useEmulator(startAvatarTalkEmulator, use, options);
 }
 
-export function credentialsFor(emulator: Emulator, apiKey = emulator.keys.avatarTalk) {
-	return { avatarTalkApi: { apiKey, baseUrl: emulator.urls.avatarTalk } };
-}
-
-/** Manual Trigger -> AvatarTalk with these parameters. */
-export const avatarTalkWorkflow = (parameters: INodeParameters, extras: { onError?: 'continueRegularOutput' } = {}): WorkflowJson =>
-	singleNodeWorkflow({ name: NODE, type: 'avatarTalk', credential: ['avatarTalkApi', 'cred-avatartalk', 'AvatarTalk account'] }, parameters, extras);
-
-export async function runAvatarTalk(
-	emulator: Emulator,
-	parameters: INodeParameters,
-	options: Partial<RunOptions> & { items?: INodeExecutionData[]; onError?: 'continueRegularOutput'; apiKey?: string } = {},
-): Promise<RunResult> {
-	const { items, onError, apiKey, ...rest } = options;
-	return await runWorkflow(avatarTalkWorkflow(parameters, { onError }), {
-		credentials: credentialsFor(emulator, apiKey),
-		inputItems: items,
-		...rest,
+/**
+ * A hand-made client (not the node) on the emulator's /ws/continuous with this avatar in the
+ * query, once open: what it was sent (JSON messages, in order) and its close code when it closes.
+ */
+export async function openContinuousSocket(emulator: Emulator, avatar: string) {
+	const ws = new WebSocket(`${emulator.app('avatarTalk').wsUrl}/ws/continuous?avatar=${avatar}`, {
+		headers: { Authorization: `Bearer ${emulator.keys.avatarTalk}` },
+	} as unknown as string[]);
+	const messages: Array<{ type: string; data: { message?: string } }> = [];
+	const closed = new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)));
+	ws.addEventListener('message', (e) => {
+		if (typeof e.data === 'string') messages.push(JSON.parse(e.data));
 	});
+	await new Promise((resolve) => ws.addEventListener('open', resolve));
+	return { ws, messages, closed };
 }
 
 export function items(count: number, make: (i: number) => Record<string, unknown> = (i) => ({ n: i })): INodeExecutionData[] {

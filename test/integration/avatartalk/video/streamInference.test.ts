@@ -10,7 +10,7 @@ import { AVATARTALK_NO_CREDITS_KEY, avatarTalkState } from '../../../emulator/pr
 import { fixture } from '../../../emulator/media';
 import type { Emulator } from '../../../emulator/server';
 import { expectMp4 } from '../../../helpers/mp4';
-import { NODE, outputBinary, runAvatarTalk, useAvatarTalkEmulator } from './helpers';
+import { NODE, expectApiErrorWithoutOutput, outputBinary, runAvatarTalk, useAvatarTalkEmulator } from './helpers';
 
 let emulator: Emulator;
 useAvatarTalkEmulator((e) => (emulator = e), {
@@ -153,28 +153,20 @@ describe('Stream over WebSocket: LiveKit and RTMP output', () => {
 });
 
 describe('Stream over WebSocket: close codes and failures', () => {
-	const expectApiError = (result: Awaited<ReturnType<typeof runAvatarTalk>>, message: string | RegExp) => {
-		expect(result.status).toBe('error');
-		expect(result.error?.error).toBeInstanceOf(NodeApiError);
-		if (typeof message === 'string') expect(result.error?.message).toBe(message);
-		else expect(result.error?.message).toMatch(message);
-		expect(result.items(NODE)).toEqual([]);
-	};
-
 	it('1008 Invalid API key', async () => {
 		const result = await runAvatarTalk(emulator, stream(), { apiKey: 'not-a-key' });
-		expectApiError(result, 'AvatarTalk: Invalid API key: check the API key in the AvatarTalk credential (close code 1008) [INVALID_API_KEY]');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: Invalid API key: check the API key in the AvatarTalk credential (close code 1008) [INVALID_API_KEY]');
 		expect(JSON.stringify(result.error?.stored)).not.toContain('not-a-key');
 	});
 
 	it('1008 Insufficient credits', async () => {
 		const result = await runAvatarTalk(emulator, stream(), { apiKey: AVATARTALK_NO_CREDITS_KEY });
-		expectApiError(result, 'AvatarTalk: Insufficient credits: the account has no video time left (close code 1008) [INSUFFICIENT_CREDITS]');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: Insufficient credits: the account has no video time left (close code 1008) [INSUFFICIENT_CREDITS]');
 	});
 
 	it('1008 Authorization failed', async () => {
 		const result = await runAvatarTalk(emulator, stream({ outputType: 'livekit', meetingToken: 'not-a-livekit-token' }));
-		expectApiError(result, 'AvatarTalk: Authorization failed (close code 1008) [AUTHORIZATION_FAILED]');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: Authorization failed (close code 1008) [AUTHORIZATION_FAILED]');
 		expect(result.error?.httpCode ?? null).toBeNull(); // a close code is not an HTTP status
 		// (n8n's stored error carries the node's own parameters; the message and description must not)
 		expect(`${result.error?.message} ${result.error?.description ?? ''}`).not.toContain('not-a-livekit-token');
@@ -183,20 +175,20 @@ describe('Stream over WebSocket: close codes and failures', () => {
 	it('1011 Processing error after the first chunk: no partial MP4', async () => {
 		emulator.settings.avatarTalkWsProcessingError = true;
 		const result = await runAvatarTalk(emulator, stream());
-		expectApiError(result, 'AvatarTalk: Processing error: the server failed while generating the video (close code 1011) [PROCESSING_ERROR]');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: Processing error: the server failed while generating the video (close code 1011) [PROCESSING_ERROR]');
 		expect(sessions()[0].sentBytes).toBeGreaterThan(0);
 	});
 
 	it('1011 with a reason of its own, mid-stream', async () => {
 		emulator.addFault({ service: 'avatarTalk', path: '/ws/infer', fault: { kind: 'wsClose', code: 1011, reason: 'GPU worker crashed', afterMessages: 2 }, times: 1 });
 		const result = await runAvatarTalk(emulator, stream());
-		expectApiError(result, 'AvatarTalk: Processing error: GPU worker crashed (close code 1011) [PROCESSING_ERROR]');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: Processing error: GPU worker crashed (close code 1011) [PROCESSING_ERROR]');
 	});
 
 	it('an abrupt drop mid-stream fails and returns nothing', async () => {
 		emulator.addFault({ service: 'avatarTalk', path: '/ws/infer', fault: { kind: 'wsAbrupt', afterMessages: 2 }, times: 1 });
 		const result = await runAvatarTalk(emulator, stream());
-		expectApiError(result, /dropped in the middle of the session/);
+		expectApiErrorWithoutOutput(result, /dropped in the middle of the session/);
 		expect(result.error?.message).toMatch(/^AvatarTalk: /);
 	});
 
@@ -232,14 +224,14 @@ describe('Stream over WebSocket: close codes and failures', () => {
 	it('a normal close before the MP4 is complete is not taken as success', async () => {
 		emulator.addFault({ service: 'avatarTalk', path: '/ws/infer', fault: { kind: 'wsClose', code: 1000, reason: 'bye', afterMessages: 2 }, times: 1 });
 		const result = await runAvatarTalk(emulator, stream());
-		expectApiError(result, /^AvatarTalk: The video stream ended without a complete MP4: the MP4 ends in the middle of a box: it was cut short\. Nothing partial was returned$/);
+		expectApiErrorWithoutOutput(result, /^AvatarTalk: The video stream ended without a complete MP4: the MP4 ends in the middle of a box: it was cut short\. Nothing partial was returned$/);
 	});
 
 	it('silence past the idle limit stops the session with a clear error', async () => {
 		emulator.settings.avatarTalkWsHang = true;
 		const started = Date.now();
 		const result = await runAvatarTalk(emulator, stream({ options: { idleTimeoutSeconds: 1 } }));
-		expectApiError(result, 'AvatarTalk: No message from the server for 1 s; the session was stopped and nothing partial was returned');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: No message from the server for 1 s; the session was stopped and nothing partial was returned');
 		// the server never answers: only the 1 s idle limit ends it this early (generous for a busy machine)
 		expect(Date.now() - started).toBeLessThan(10_000);
 	});
@@ -247,14 +239,14 @@ describe('Stream over WebSocket: close codes and failures', () => {
 	it('the session time limit applies even while data keeps coming', async () => {
 		emulator.settings.avatarTalkChunkDelayMs = 400;
 		const result = await runAvatarTalk(emulator, stream({ options: { sessionTimeoutSeconds: 1 } }));
-		expectApiError(result, 'AvatarTalk: The session ran past its time limit; it was stopped and nothing partial was returned');
+		expectApiErrorWithoutOutput(result, 'AvatarTalk: The session ran past its time limit; it was stopped and nothing partial was returned');
 	});
 
 	it('a video beyond "Max Video Size (MB)" fails clearly', async () => {
 		emulator.settings.avatarTalkWsVideoBytes = 3 * 1024 * 1024;
 		emulator.settings.avatarTalkChunkDelayMs = 0;
 		const result = await runAvatarTalk(emulator, stream({ options: { maxVideoSizeMb: 1 } }));
-		expectApiError(result, /^AvatarTalk: The video grew beyond the 1 MB allowed by "Max Video Size \(MB\)"; the session was stopped and nothing was returned$/);
+		expectApiErrorWithoutOutput(result, /^AvatarTalk: The video grew beyond the 1 MB allowed by "Max Video Size \(MB\)"; the session was stopped and nothing was returned$/);
 		expect(result.error?.description).toMatch(/Raise "Max Video Size \(MB\)"/);
 	});
 
