@@ -35,3 +35,14 @@ export function expectInputError(result: RunResult, message: string | RegExp): N
 	else expect(result.error?.message).toMatch(message);
 	return result.error?.error as NodeOperationError;
 }
+
+/** `fn` throws a NodeOperationError (a validation failure); returns it for the message checks. */
+export function thrownInputError(fn: () => unknown): NodeOperationError {
+	try {
+		fn();
+	} catch (error) {
+		expect(error).toBeInstanceOf(NodeOperationError);
+		return error as NodeOperationError;
+	}
+	throw new Error('expected a NodeOperationError');
+}

@@ -8,24 +8,15 @@ import type { INodeParameters } from 'n8n-workflow';
 import { maxOverlap, multiTalkState } from '../../emulator/providers/multitalk';
 import type { Emulator } from '../../emulator/server';
 import { expectInputError } from '../../helpers/assertions';
-import { cleanupHarness } from '../../harness';
+import { useEmulator } from '../../helpers/emulatorSetup';
 import { NODE, apiRequests, items, runMultiTalk, startMultiTalkEmulator, submitParams } from './helpers';
 
 jest.setTimeout(60_000);
 
 let emulator: Emulator;
-
-beforeAll(async () => {
-	emulator = await startMultiTalkEmulator();
-	emulator.settings.multiTalkConcurrentJobs = 100; // the plan would not mask the node's limit
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
-beforeEach(() => {
-	multiTalkState(emulator).reset();
-	emulator.clearLog();
+// multiTalkConcurrentJobs: the plan would not mask the node's limit
+useEmulator(async () => await startMultiTalkEmulator({ multiTalkConcurrentJobs: 100 }), (e) => (emulator = e), {
+	reset: (e) => multiTalkState(e).reset(),
 });
 
 const submitAndWait = (extra: INodeParameters) =>

@@ -8,7 +8,7 @@ import type { INodeParameters } from 'n8n-workflow';
 import { fixture } from '../../emulator/media';
 import { maxOverlap, multiTalkState } from '../../emulator/providers/multitalk';
 import type { Emulator } from '../../emulator/server';
-import { cleanupHarness } from '../../harness';
+import { useEmulator } from '../../helpers/emulatorSetup';
 import {
 	NODE,
 	apiRequests,
@@ -23,23 +23,7 @@ import {
 jest.setTimeout(60_000);
 
 let emulator: Emulator;
-const baseSettings = { ...({} as Record<string, unknown>) };
-
-beforeAll(async () => {
-	emulator = await startMultiTalkEmulator();
-	Object.assign(baseSettings, emulator.settings);
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
-beforeEach(() => {
-	multiTalkState(emulator).reset();
-	emulator.clearLog();
-	emulator.clearFaults();
-	for (const key of Object.keys(emulator.settings)) delete emulator.settings[key];
-	Object.assign(emulator.settings, baseSettings);
-});
+useEmulator(startMultiTalkEmulator, (e) => (emulator = e), { settings: 'asStarted', reset: (e) => multiTalkState(e).reset() });
 
 const fast = { pollIntervalSeconds: 0.1 };
 
