@@ -291,7 +291,7 @@ export const MATRIX_ROWS: MatrixRow[] = [
 		items: shared(async (emulator) => ({ sessionId: await setup.avaTarSession(emulator) })),
 		notInjectable: {
 			truncate:
-				'the stand-in writes the event stream itself, so the generic truncation cannot cut it; a stream cut off in the middle is tested in test/integration/avatar-system/conversation.test.ts',
+				'the stand-in writes the event stream itself, so the generic truncation cannot cut it; a stream cut off in the middle is tested in test/integration/avatar/conversation.test.ts',
 		},
 	},
 	{

@@ -7,7 +7,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
-import { NODE as AVATAR, runAvaTar } from '../avatar-system/helpers';
+import { NODE as AVATAR, runAvaTar } from '../avatar/helpers';
 import { NODE as AVATARTALK, items, runAvatarTalk } from '../avatartalk/video/helpers';
 import { useEmulator } from '../../helpers/emulatorSetup';
 

@@ -1,24 +1,14 @@
 import type { INode } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
 import { valueAtPath } from '../../../nodes/AvaTar/actions/common';
 import { readMessages } from '../../../nodes/AvaTar/actions/conversation/sendChat.operation';
 import { readOffer } from '../../../nodes/AvaTar/actions/session/start.operation';
 import { avaTar, realtimeUrl } from '../../../nodes/AvaTar/transport';
 import { InputValidator } from '../../../nodes/shared/validation';
+import { thrownInputError } from '../../helpers/assertions';
 
 const node = { name: 'AvaTar', type: 'n8n-nodes-talking-avatars.avaTar', typeVersion: 1, position: [0, 0], parameters: {} } as unknown as INode;
 const v = () => new InputValidator(node, 0);
-
-function failure(fn: () => unknown): NodeOperationError {
-	try {
-		fn();
-	} catch (error) {
-		expect(error).toBeInstanceOf(NodeOperationError);
-		return error as NodeOperationError;
-	}
-	throw new Error('expected a NodeOperationError');
-}
 
 const SDP = 'v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n';
 
@@ -43,7 +33,7 @@ describe('Start Session: reading the SDP offer', () => {
 		['SDP without an o= line', 'v=0\r\ns=-\r\n', 'is not an SDP offer'],
 		['broken JSON', '{"type": "offer", ', 'looks like JSON'],
 	])('rejects %s, naming the field', (_label, value, problem) => {
-		const error = failure(() => readOffer(v(), 'SDP Offer', value));
+		const error = thrownInputError(() => readOffer(v(), 'SDP Offer', value));
 		expect(error.message).toContain('SDP Offer:');
 		expect(error.message).toContain(problem);
 	});
@@ -83,7 +73,7 @@ describe('Send Chat Message: reading the messages JSON', () => {
 		['empty content', '[{"role":"user","content":"x"},{"role":"user","content":"  "}]', 'message 2 has no text'],
 		['non-text content', '[{"role":"user","content":5}]', 'message 1 has no text'],
 	])('rejects %s, naming the field and the allowed roles', (_label, value, problem) => {
-		const error = failure(() => readMessages(v(), value));
+		const error = thrownInputError(() => readMessages(v(), value));
 		expect(error.message).toContain('Messages:');
 		expect(error.message).toContain(problem);
 		if (problem.includes('role')) expect(error.description).toContain('system, user, assistant');
@@ -99,8 +89,8 @@ describe('AvaTar transport', () => {
 
 	it('builds the realtime URL from the credential, refusing a missing or non-ws one', () => {
 		expect(realtimeUrl(node, { wsUrl: 'ws://localhost:8001/ws/' }, 'abc', 0)).toBe('ws://localhost:8001/ws/abc');
-		expect(failure(() => realtimeUrl(node, { wsUrl: '' }, 'abc', 0)).message).toContain('no WebSocket URL');
-		expect(failure(() => realtimeUrl(node, { wsUrl: 'http://x/ws' }, 'abc', 0)).message).toContain('is not a ws:// or wss:// URL');
+		expect(thrownInputError(() => realtimeUrl(node, { wsUrl: '' }, 'abc', 0)).message).toContain('no WebSocket URL');
+		expect(thrownInputError(() => realtimeUrl(node, { wsUrl: 'http://x/ws' }, 'abc', 0)).message).toContain('is not a ws:// or wss:// URL');
 	});
 
 	it('reads the documented error body', () => {
