@@ -8,4 +8,4 @@
 export { listSearch, runWorkflow, testCredential } from './run';
 export type { CredentialTestResult, RunError, RunOptions, RunResult, WorkflowJson } from './run';
 export { cleanupHarness, getRuntime } from './runtime';
-export { PACKAGE_NAME, STAND_INS, loadPackageTypes } from './types';
+export { PACKAGE_NAME, STAND_INS, loadPackageTypes, testNodeDescription } from './types';

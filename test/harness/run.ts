@@ -34,7 +34,7 @@ import { NodeConnectionTypes, Workflow, createRunExecutionData } from 'n8n-workf
 import type { CredentialStore } from './credentials';
 import { HarnessCredentialsHelper } from './credentials';
 import { getRuntime } from './runtime';
-import { HarnessCredentialTypes, HarnessNodeTypes, STAND_INS, loadPackageTypes } from './types';
+import { HarnessCredentialTypes, HarnessNodeTypes, STAND_INS, loadPackageTypes, testNodeDescription } from './types';
 
 export interface WorkflowJson {
 	id?: string;
@@ -372,20 +372,12 @@ export async function testCredential(
 	};
 
 	const tempType: INodeType = {
-		description: {
-			displayName: 'Credential test',
-			name: 'harness.credentialTest',
-			group: ['transform'],
-			version: 1,
-			description: '',
-			defaults: {},
-			inputs: [NodeConnectionTypes.Main],
-			outputs: [NodeConnectionTypes.Main],
+		description: testNodeDescription('Credential test', 'harness.credentialTest', {
 			credentials: [{ name: credentialTypeName, required: true }],
 			properties: [
 				{ displayName: 'Temp', name: 'temp', type: 'string', routing: { request: testRequest.request }, default: '' },
 			],
-		},
+		}),
 	};
 	const node: INode = {
 		id: 'temp',

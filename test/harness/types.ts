@@ -13,6 +13,7 @@ import type {
 	IExecuteFunctions,
 	INodeExecutionData,
 	INodeType,
+	INodeTypeDescription,
 	INodeTypes,
 	ITriggerFunctions,
 	ITriggerResponse,
@@ -23,6 +24,25 @@ import { NodeConnectionTypes, NodeHelpers } from 'n8n-workflow';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const PACKAGE_NAME = (require(path.join(REPO_ROOT, 'package.json')) as { name: string }).name;
+
+/**
+ * The description of a node type that only tests use (a transform with one main input and one
+ * main output, no properties); `extra` adds to it or changes it.
+ */
+export function testNodeDescription(displayName: string, name: string, extra: Partial<INodeTypeDescription> = {}): INodeTypeDescription {
+	return {
+		displayName,
+		name,
+		group: ['transform'],
+		version: 1,
+		description: '',
+		defaults: {},
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		properties: [],
+		...extra,
+	};
+}
 
 /** `n8n-nodes-base.manualTrigger`: emits one empty item in manual mode; otherwise passes its input on. */
 class ManualTriggerStandIn implements INodeType {

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type { IExecuteFunctions, INode, INodeExecutionData, INodeType } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes } from 'n8n-workflow';
 
-import { cleanupHarness, runWorkflow, testCredential } from '../harness';
+import { cleanupHarness, runWorkflow, testCredential, testNodeDescription } from '../harness';
 import type { WorkflowJson } from '../harness';
 
 // jest.config.js sets testTimeout per project, which jest ignores there: set it here.
@@ -188,17 +188,7 @@ describe('runWorkflow (in-process n8n engine)', () => {
 	it('round-trips binary data through the filesystem store', async () => {
 		const payload = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
 		const makeBinary: INodeType = {
-			description: {
-				displayName: 'Make binary',
-				name: 'makeBinary',
-				group: ['transform'],
-				version: 1,
-				description: '',
-				defaults: {},
-				inputs: [NodeConnectionTypes.Main],
-				outputs: [NodeConnectionTypes.Main],
-				properties: [],
-			},
+			description: testNodeDescription('Make binary', 'makeBinary'),
 			async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 				const binary = await this.helpers.prepareBinaryData(Readable.from([payload]), 'clip.mp4', 'video/mp4');
 				return [[{ json: {}, binary: { data: binary }, pairedItem: { item: 0 } }]];

@@ -11,7 +11,7 @@ import { fixture } from '../emulator/media';
 import type { Emulator } from '../emulator/server';
 import type { FaultKind, ServiceName } from '../emulator/types';
 import type { NodeKey } from './nodes';
-import { binaryItem, setup } from './nodes';
+import { AVATARTALK_STREAM_TEXT, binaryItem, setup } from './nodes';
 
 export interface Route {
 	service: ServiceName;
@@ -673,14 +673,7 @@ export const WS_ROWS: WsRow[] = [
 		node: 'avatarTalk',
 		operation: 'Stream → Stream over WebSocket',
 		endpoint: '/ws/infer',
-		params: {
-			resource: 'stream',
-			operation: 'streamInference',
-			inputType: 'text',
-			text: 'Hello there',
-			outputType: 'file',
-			options: { idleTimeoutSeconds: AVATARTALK_IDLE_S, sessionTimeoutSeconds: 20 },
-		},
+		params: { ...AVATARTALK_STREAM_TEXT, options: { idleTimeoutSeconds: AVATARTALK_IDLE_S, sessionTimeoutSeconds: 20 } },
 		service: 'avatarTalk',
 		path: /^\/ws\/infer$/,
 		midStream: 2,

@@ -29,6 +29,9 @@ export const NODE_LABEL: Record<NodeKey, string> = {
 
 /** The name of the node in every reliability workflow. */
 export const NODE = 'Node';
+
+/** AvatarTalk Stream over WebSocket (/ws/infer) with a short text, the video as a file (add `options`). */
+export const AVATARTALK_STREAM_TEXT = { resource: 'stream', operation: 'streamInference', inputType: 'text', text: 'Hello there', outputType: 'file' };
 export const TRIGGER = 'When clicking ‘Execute workflow’';
 
 /** Emulator knobs that make every stand-in answer at once (no artificial latency). */

@@ -15,7 +15,7 @@ import { cleanupHarness } from '../../harness';
 import type { RunResult } from '../../harness';
 import type { NodeKey } from '../../reliability-helpers/nodes';
 import { startStallMeter } from '../../helpers/stallMeter';
-import { NODE, binaryItem, fastEmulator, openConnections, runNode, setup, waitForNoConnections } from '../../reliability-helpers/nodes';
+import { AVATARTALK_STREAM_TEXT, NODE, binaryItem, fastEmulator, openConnections, runNode, setup, waitForNoConnections } from '../../reliability-helpers/nodes';
 
 jest.setTimeout(120_000);
 
@@ -193,14 +193,7 @@ describe('a WebSocket session closes at once', () => {
 	it('AvatarTalk · Stream → Stream over WebSocket (/ws/infer), server gone quiet', async () => {
 		const outcome = await cancelWhileBusy({
 			node: 'avatarTalk',
-			params: {
-				resource: 'stream',
-				operation: 'streamInference',
-				inputType: 'text',
-				text: 'Hello there',
-				outputType: 'file',
-				options: { idleTimeoutSeconds: 600, sessionTimeoutSeconds: 600 },
-			},
+			params: { ...AVATARTALK_STREAM_TEXT, options: { idleTimeoutSeconds: 600, sessionTimeoutSeconds: 600 } },
 			settings: { avatarTalkWsHang: true },
 			service: 'avatarTalk',
 			busy: (emulator) => emulator.requests({ service: 'avatarTalk', path: '/ws/infer' }).length === 1,
