@@ -12,10 +12,10 @@ import type { INode } from 'n8n-workflow';
 
 import { emulatorCredentials } from './exampleRunner';
 import type { N8nHome, WorkflowFixture } from './n8nRunner';
-import { createN8nHome, ensureBuilt, executeWorkflow, provisionN8n } from './n8nRunner';
+import { executeWorkflow } from './n8nRunner';
+import { useN8nHome } from './n8nHome';
 import { avaTarState } from '../emulator/providers/avatar';
 import type { Emulator } from '../emulator/server';
-import { startEmulator } from '../emulator/server';
 
 // The first run on a machine provisions n8n (~8 min) inside beforeAll.
 jest.setTimeout(20 * 60_000);
@@ -53,19 +53,13 @@ const workflow: WorkflowFixture = {
 let emulator: Emulator;
 let home: N8nHome | undefined;
 
-beforeAll(async () => {
-	provisionN8n();
-	ensureBuilt();
-	emulator = await startEmulator();
-	home = await createN8nHome({
+useN8nHome({
+	onEmulator: (e) => (emulator = e),
+	home: () => ({
 		credentials: emulatorCredentials(emulator).filter((c) => c.type === 'avaTarApi'),
 		workflows: [workflow],
-	});
-});
-
-afterAll(async () => {
-	await home?.cleanup();
-	await emulator?.close();
+	}),
+	onHome: (h) => (home = h),
 });
 
 it('Send Control Event outputs the answer to its event, not the greeting sent on connect', async () => {

@@ -9,10 +9,10 @@ import type { IBinaryData } from 'n8n-workflow';
 
 import { avatarTalkState } from '../emulator/providers/avatartalk';
 import type { Emulator } from '../emulator/server';
-import { startEmulator } from '../emulator/server';
 import { expectFragmentedMp4 } from '../helpers/mp4';
 import type { N8nHome, WorkflowFixture } from './n8nRunner';
-import { createN8nHome, ensureBuilt, executeWorkflow, provisionN8n, readBinary } from './n8nRunner';
+import { executeWorkflow, readBinary } from './n8nRunner';
+import { useN8nHome } from './n8nHome';
 
 // The first run on a machine provisions n8n (~8 min, synchronously) inside beforeAll.
 jest.setTimeout(20 * 60_000);
@@ -75,12 +75,11 @@ const workflow: WorkflowFixture = {
 let emulator: Emulator;
 let home: N8nHome | undefined;
 
-beforeAll(async () => {
-	provisionN8n();
-	ensureBuilt();
+useN8nHome({
 	// Short fragments, so each text is several fragments of speech and a cut would show.
-	emulator = await startEmulator({ settings: { avatarTalkFragmentIntervalMs: 2, avatarTalkCharsPerFragment: 10 } });
-	home = await createN8nHome({
+	settings: { avatarTalkFragmentIntervalMs: 2, avatarTalkCharsPerFragment: 10 },
+	onEmulator: (e) => (emulator = e),
+	home: () => ({
 		credentials: [
 			{
 				id: 'e2eAvatarTalk001',
@@ -90,12 +89,8 @@ beforeAll(async () => {
 			},
 		],
 		workflows: [workflow],
-	});
-});
-
-afterAll(async () => {
-	await home?.cleanup();
-	await emulator?.close();
+	}),
+	onHome: (h) => (home = h),
 });
 
 it('Separate Texts with two items: both texts are spoken before the session ends, and the video holds both', async () => {

@@ -16,10 +16,10 @@ import { fixture } from '../emulator/media';
 import { multiTalkState } from '../emulator/providers/multitalk';
 import { S3_ONE_AUTH_MECHANISM, storageFault } from '../emulator/providers/s3';
 import type { Emulator } from '../emulator/server';
-import { startEmulator } from '../emulator/server';
 import type { LoggedRequest } from '../emulator/types';
 import type { N8nHome, WorkflowFixture } from './n8nRunner';
-import { createN8nHome, ensureBuilt, executeWorkflow, provisionN8n, readBinary } from './n8nRunner';
+import { executeWorkflow, readBinary } from './n8nRunner';
+import { useN8nHome } from './n8nHome';
 
 // The first run on a machine provisions n8n (~8 min, synchronously) inside beforeAll.
 jest.setTimeout(20 * 60_000);
@@ -106,21 +106,20 @@ function expectBare(requests: LoggedRequest[], secret: string): void {
 	expect(JSON.stringify(requests[0].headers)).not.toContain(secret);
 }
 
-beforeAll(async () => {
-	provisionN8n();
-	ensureBuilt();
-	emulator = await startEmulator({
-		settings: { storageOnApiOrigin: true, multiTalkPendingMs: 20, multiTalkJobMs: 300 },
-	});
-	completedJobId = await submit('A person speaking naturally');
-	// still processing when n8n starts: Wait for Job really waits, then downloads
-	waitingJobId = await submit('A slower one #ms=4000');
-	await stoppedRecording(SESSION_OK);
-	await stoppedRecording(SESSION_FAILING);
-	for (let i = 0; i < 100 && multiTalkState(emulator).jobs.get(completedJobId)?.status !== 'completed'; i++) {
-		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
-	home = await createN8nHome({
+useN8nHome({
+	settings: { storageOnApiOrigin: true, multiTalkPendingMs: 20, multiTalkJobMs: 300 },
+	onEmulator: (e) => (emulator = e),
+	prepare: async () => {
+		completedJobId = await submit('A person speaking naturally');
+		// still processing when n8n starts: Wait for Job really waits, then downloads
+		waitingJobId = await submit('A slower one #ms=4000');
+		await stoppedRecording(SESSION_OK);
+		await stoppedRecording(SESSION_FAILING);
+		for (let i = 0; i < 100 && multiTalkState(emulator).jobs.get(completedJobId)?.status !== 'completed'; i++) {
+			await new Promise((resolve) => setTimeout(resolve, 50));
+		}
+	},
+	home: () => ({
 		credentials: [
 			{ id: 'e2eDlMultiTalk01', name: 'MultiTalk account', type: 'multiTalkApi', data: { apiKey: emulator.keys.multiTalk, baseUrl: emulator.urls.multiTalk } },
 			{
@@ -131,12 +130,8 @@ beforeAll(async () => {
 			},
 		],
 		workflows: Object.values(workflows).map((make) => make()),
-	});
-});
-
-afterAll(async () => {
-	await home?.cleanup();
-	await emulator?.close();
+	}),
+	onHome: (h) => (home = h),
 });
 
 beforeEach(() => {

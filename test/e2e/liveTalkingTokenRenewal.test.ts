@@ -7,9 +7,9 @@
  */
 import { FIREBASE_API_KEY, FIREBASE_REFRESH_TOKEN, advanceFirebaseClock } from '../emulator/providers/firebase';
 import type { Emulator } from '../emulator/server';
-import { startEmulator } from '../emulator/server';
 import type { N8nHome } from './n8nRunner';
-import { createN8nHome, ensureBuilt, executeWorkflow, provisionN8n } from './n8nRunner';
+import { executeWorkflow } from './n8nRunner';
+import { useN8nHome } from './n8nHome';
 
 // The first run on a machine provisions n8n (~8 min, synchronously) inside beforeAll.
 jest.setTimeout(20 * 60_000);
@@ -18,11 +18,9 @@ const TRIGGER = 'When clicking ‘Execute workflow’';
 let emulator: Emulator;
 let home: N8nHome | undefined;
 
-beforeAll(async () => {
-	provisionN8n();
-	ensureBuilt();
-	emulator = await startEmulator();
-	home = await createN8nHome({
+useN8nHome({
+	onEmulator: (e) => (emulator = e),
+	home: () => ({
 		credentials: [
 			{
 				id: 'e2eLtRefresh0001',
@@ -57,12 +55,8 @@ beforeAll(async () => {
 				settings: { executionOrder: 'v1' },
 			},
 		],
-	});
-});
-
-afterAll(async () => {
-	await home?.cleanup();
-	await emulator?.close();
+	}),
+	onHome: (h) => (home = h),
 });
 
 it('runs hourly across three ID-token expiries, minting one token per hour and reusing it within the hour', async () => {
