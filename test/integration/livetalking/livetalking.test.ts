@@ -9,26 +9,22 @@ import { fixture } from '../../emulator/media';
 import { LIVETALKING_NO_RECORDING, LIVETALKING_UNAVAILABLE, LIVETALKING_USER_ID } from '../../emulator/providers/livetalking';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
-import { cleanupHarness, runWorkflow } from '../../harness';
+import { runWorkflow } from '../../harness';
+import { useEmulator } from '../../helpers/emulatorSetup';
 import type { RunResult } from '../../harness';
 import { expectApiError, expectInputError, singleNode } from '../musetalk/helpers';
 
 let emulator: Emulator;
 let token: string;
 
-beforeAll(async () => {
-	emulator = await startEmulator();
-	token = emulator.keys.liveTalking;
-});
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
-beforeEach(() => {
-	emulator.clearLog();
-	emulator.clearFaults();
-	emulator.settings.liveTalkingUp = true;
-});
+useEmulator(
+	startEmulator,
+	(e) => {
+		emulator = e;
+		token = e.keys.liveTalking;
+	},
+	{ reset: (e) => (e.settings.liveTalkingUp = true) },
+);
 
 let nextSession = 1000;
 const newSessionId = () => nextSession++;

@@ -7,7 +7,7 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import type { Emulator } from '../../emulator/server';
-import { cleanupHarness } from '../../harness';
+import { useEmulator } from '../../helpers/emulatorSetup';
 import { BAD_INPUTS } from '../../reliability-helpers/badInputs';
 import { NODE, NODE_LABEL, fastEmulator, runNode } from '../../reliability-helpers/nodes';
 
@@ -15,14 +15,7 @@ jest.setTimeout(120_000);
 
 let emulator: Emulator;
 
-beforeAll(async () => {
-	emulator = await fastEmulator();
-});
-
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
-});
+useEmulator(fastEmulator, (e) => (emulator = e));
 
 it('covers at least 40 invalid inputs across all five nodes', () => {
 	expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(40);
