@@ -2,8 +2,7 @@
  * What the AvatarTalk integration tests share (video/ and lightning/ add their own emulator
  * settings and readers): the credentials, the one-node workflow and running it through the harness.
  */
-import type { ICredentialDataDecryptedObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
-import type { NodeApiError } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeExecutionData, INodeParameters, NodeApiError } from 'n8n-workflow';
 
 import type { RunOptions, RunResult, WorkflowJson } from '../../harness';
 import { runWorkflow } from '../../harness';
