@@ -6,11 +6,12 @@
  */
 import type { IBinaryData, INode } from 'n8n-workflow';
 
-import type { CredentialFixture, WorkflowFixture } from '../e2e/n8nRunner';
+import type { WorkflowFixture } from '../e2e/n8nRunner';
 import type { Emulator } from '../emulator/server';
-import type { BenchOptions } from './lib';
+import type { BenchOptions, Target } from './lib';
 import {
 	assertSuccess,
+	avatarTalkCredential,
 	clearBinaryStorage,
 	createBenchHome,
 	executeMeasured,
@@ -21,6 +22,7 @@ import {
 	nodeItems,
 	packageNodeType,
 	rotated,
+	targetsTable,
 } from './lib';
 import { batchWorkflow } from './workflows';
 
@@ -49,7 +51,7 @@ export interface InferenceResult {
 	rounds: number;
 	samples: Record<Side, InferenceSample[]>;
 	medians: Record<Side, { runWallMs: number; processWallMs: number }>;
-	targets: Array<{ name: string; value: string; met: boolean }>;
+	targets: Target[];
 }
 
 export const LABELS = (config: InferenceConfig): Record<Side, string> => ({
@@ -81,17 +83,6 @@ function workflow(side: Side, config: InferenceConfig): WorkflowFixture {
 	return batchWorkflow(WORKFLOW_ID[side], `Bench: ${config.items} inferences, ${side}`, config.items, [node]);
 }
 
-function credentials(emulator: Emulator): CredentialFixture[] {
-	return [
-		{
-			id: 'cred-avatartalk',
-			name: 'AvatarTalk account',
-			type: 'avatarTalkApi',
-			data: { apiKey: emulator.keys.avatarTalk, baseUrl: emulator.urls.avatarTalk },
-		},
-	];
-}
-
 export async function runBatchInferenceBenchmark(emulator: Emulator, options: BenchOptions): Promise<InferenceResult> {
 	const config: InferenceConfig = options.quick ? { items: 8, latencyMs: 500, parallel: 4 } : { items: 50, latencyMs: 1000, parallel: 10 };
 	const saved = { ...emulator.settings };
@@ -99,7 +90,7 @@ export async function runBatchInferenceBenchmark(emulator: Emulator, options: Be
 
 	options.log('batch-inference: creating the n8n home');
 	const home = await createBenchHome({
-		credentials: credentials(emulator),
+		credentials: [avatarTalkCredential(emulator)],
 		workflows: SIDES.map((side) => workflow(side, config)),
 	});
 	const samples: Record<Side, InferenceSample[]> = { parallel: [], sequential: [] };
@@ -172,9 +163,6 @@ export function batchInferenceMarkdown(result: InferenceResult): string {
 		'',
 		`Ratio: Items in Parallel = ${c.parallel} is **${fmtX(result.medians.sequential.runWallMs / result.medians.parallel.runWallMs)}** faster (process wall: ${fmtX(result.medians.sequential.processWallMs / result.medians.parallel.processWallMs)}).`,
 		'',
-		'| target | result | met |',
-		'| --- | --- | --- |',
-		...result.targets.map((t) => `| ${t.name} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`),
-		'',
+		...targetsTable(result.targets),
 	].join('\n');
 }

@@ -19,7 +19,7 @@ import type { IBinaryData, INode } from 'n8n-workflow';
 import type { CredentialFixture, WorkflowFixture } from '../e2e/n8nRunner';
 import type { Emulator } from '../emulator/server';
 import { maxOverlap, multiTalkState } from '../emulator/providers/multitalk';
-import type { BenchOptions, MeasuredRun } from './lib';
+import type { BenchOptions, MeasuredRun, Target } from './lib';
 import {
 	clearBinaryStorage,
 	createBenchHome,
@@ -31,6 +31,7 @@ import {
 	nodeItems,
 	packageNodeType,
 	rotated,
+	targetsTable,
 } from './lib';
 import { batchWorkflow } from './workflows';
 
@@ -76,15 +77,10 @@ export interface WaitSample {
 	maxProcessing: number;
 }
 
-export interface SideMedians {
-	runWallMs: number;
-	processWallMs: number;
-	maxPollsPerJob: number;
-	meanPollsPerJob: number;
-	listRequests: number;
-	statusRequestsPerJob: number;
-	totalRequests: number;
-}
+export type SideMedians = Pick<
+	WaitSample,
+	'runWallMs' | 'processWallMs' | 'maxPollsPerJob' | 'meanPollsPerJob' | 'listRequests' | 'statusRequestsPerJob' | 'totalRequests'
+>;
 
 export interface WaitScenarioResult {
 	name: string;
@@ -101,7 +97,7 @@ export interface WaitResult {
 	pollBound: number;
 	rounds: number;
 	scenarios: WaitScenarioResult[];
-	targets: Array<{ name: string; value: string; met: boolean }>;
+	targets: Target[];
 }
 
 function credentials(emulator: Emulator): CredentialFixture[] {
@@ -387,9 +383,6 @@ export function batchWaitMarkdown(result: WaitResult): string {
 		]),
 		`Ratio (no request limit): the loop takes **${fmtX(main.loop.runWallMs / main.package.runWallMs)}** the time of this package (run wall) and sends ${fmtX(main.loop.totalRequests / main.package.totalRequests)} its requests.`,
 		'',
-		'| target (scenario without a request limit) | result | met |',
-		'| --- | --- | --- |',
-		...result.targets.map((t) => `| ${t.name} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`),
-		'',
+		...targetsTable(result.targets, 'target (scenario without a request limit)'),
 	].join('\n');
 }

@@ -24,10 +24,11 @@ import type { CredentialFixture, N8nHome, WorkflowFixture } from '../e2e/n8nRunn
 import { binaryPath, provisionN8n } from '../e2e/n8nRunner';
 import { largeMp4Size, fixture } from '../emulator/media';
 import type { Emulator } from '../emulator/server';
-import type { BenchOptions, MeasuredRun } from './lib';
+import type { BenchOptions, MeasuredRun, Target } from './lib';
 import {
 	TMP_DIR,
 	assertSuccess,
+	avatarTalkCredential,
 	buildBufferingNode,
 	clearBinaryStorage,
 	createBenchHome,
@@ -42,6 +43,7 @@ import {
 	nodeTimeMs,
 	packageNodeType,
 	rotated,
+	targetsTable,
 } from './lib';
 
 export const CONTENDERS = ['package', 'httpRequest', 'buffering', 'nodeAlone', 'curl'] as const;
@@ -91,7 +93,7 @@ export interface BinaryResult {
 	rounds: number;
 	samples: Record<Contender, BinarySample[]>;
 	medians: Record<Contender, { growth: number; smallPeak: number; largePeak: number; processWallMs: number; runWallMs: number; nodeMs: number; smallProcessWallMs: number; smallNodeMs: number }>;
-	targets: Array<{ name: string; value: string; met: boolean }>;
+	targets: Target[];
 }
 
 const trigger: INode = {
@@ -157,12 +159,7 @@ export function workflows(emulator: Emulator): WorkflowFixture[] {
 
 export function credentials(emulator: Emulator): CredentialFixture[] {
 	return [
-		{
-			id: 'cred-avatartalk',
-			name: 'AvatarTalk account',
-			type: 'avatarTalkApi',
-			data: { apiKey: emulator.keys.avatarTalk, baseUrl: emulator.urls.avatarTalk },
-		},
+		avatarTalkCredential(emulator),
 		{
 			id: 'cred-bench-header',
 			name: 'AvatarTalk header auth',
@@ -365,9 +362,6 @@ export function binaryMarkdown(result: BinaryResult): string {
 			(c) => `| ${LABELS[c]} | ${ratio(c, 'growth')} | ${ratio(c, 'processWallMs')} | ${ratio(c, 'nodeMs')} |`,
 		),
 		'',
-		'| target | result | met |',
-		'| --- | --- | --- |',
-		...result.targets.map((t) => `| ${t.name} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`),
-		'',
+		...targetsTable(result.targets),
 	].join('\n');
 }

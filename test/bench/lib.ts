@@ -17,6 +17,7 @@ import path from 'node:path';
 import type { IRun } from 'n8n-workflow';
 
 import type { CredentialFixture, N8nHome, WorkflowFixture } from '../e2e/n8nRunner';
+import type { Emulator } from '../emulator/server';
 import {
 	PACKAGE_NAME,
 	REPO_ROOT,
@@ -327,6 +328,23 @@ export function nodeTimeMs(run: MeasuredRun, nodeName: string): number {
 }
 
 export const packageNodeType = (nodeName: string) => `${PACKAGE_NAME}.${nodeName}`;
+
+/** The AvatarTalk credential the benchmark workflows use (id `cred-avatartalk`), on the emulator. */
+export function avatarTalkCredential(emulator: Emulator): CredentialFixture {
+	return { id: 'cred-avatartalk', name: 'AvatarTalk account', type: 'avatarTalkApi', data: { apiKey: emulator.keys.avatarTalk, baseUrl: emulator.urls.avatarTalk } };
+}
+
+/** A benchmark's pass/fail goal, as results.md reports it. */
+export interface Target {
+	name: string;
+	value: string;
+	met: boolean;
+}
+
+/** The markdown table of a benchmark's targets (`heading`: the first column's title), and a blank line. */
+export function targetsTable(targets: Target[], heading = 'target'): string[] {
+	return [`| ${heading} | result | met |`, '| --- | --- | --- |', ...targets.map((t) => `| ${t.name} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`), ''];
+}
 export { REPO_ROOT };
 
 // ---- sections of results.md written by other scripts ------------------------------------------
