@@ -9,17 +9,12 @@ import { fixture } from '../../emulator/media';
 import { avaTarState } from '../../emulator/providers/avatar';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
+import { useEmulator } from '../../helpers/emulatorSetup';
 import { resetAvaTar } from './helpers';
 
 let emulator: Emulator;
 
-beforeAll(async () => {
-	emulator = await startEmulator();
-});
-afterAll(async () => {
-	await emulator.close();
-});
-beforeEach(() => resetAvaTar(emulator, avaTarState(emulator)));
+useEmulator(startEmulator, (e) => (emulator = e), { reset: (e) => resetAvaTar(e, avaTarState(e)) });
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
 	const response = await fetch(`${emulator.url('avaTar')}${path}`, {

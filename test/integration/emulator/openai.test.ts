@@ -2,6 +2,7 @@ import type { ModelScript } from '../../emulator/providers/openai';
 import { openAiState } from '../../emulator/providers/openai';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 /**
  * The emulator's OpenAI-compatible chat model (test/emulator/providers/openai.ts) on the wire:
@@ -20,10 +21,7 @@ const tools = [
 	},
 ];
 
-beforeAll(async () => {
-	emu = await startEmulator();
-});
-afterAll(async () => emu.close());
+useEmulator(startEmulator, (e) => (emu = e));
 
 async function chat(body: unknown, key = emu.keys.openAi) {
 	return await fetch(`${emu.urls.openAi}/chat/completions`, {

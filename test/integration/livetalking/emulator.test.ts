@@ -6,22 +6,21 @@
 import { LIVETALKING_NO_RECORDING, LIVETALKING_UNAVAILABLE } from '../../emulator/providers/livetalking';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 let emulator: Emulator;
 let base: string;
 let auth: Record<string, string>;
 
-beforeAll(async () => {
-	emulator = await startEmulator();
-	base = `${emulator.urls.liveTalking}/api/v1/avatar`;
-	auth = { authorization: `Bearer ${emulator.keys.liveTalking}`, 'content-type': 'application/json' };
-});
-afterAll(async () => {
-	await emulator.close();
-});
-beforeEach(() => {
-	emulator.settings.liveTalkingUp = true;
-});
+useEmulator(
+	startEmulator,
+	(e) => {
+		emulator = e;
+		base = `${e.urls.liveTalking}/api/v1/avatar`;
+		auth = { authorization: `Bearer ${e.keys.liveTalking}`, 'content-type': 'application/json' };
+	},
+	{ reset: (e) => (e.settings.liveTalkingUp = true) },
+);
 
 async function post(path: string, body: unknown, headers = auth) {
 	const response = await fetch(`${base}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });

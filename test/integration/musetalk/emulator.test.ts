@@ -5,17 +5,18 @@
 import { fixture } from '../../emulator/media';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
+import { useEmulator } from '../../helpers/emulatorSetup';
 
 let emulator: Emulator;
 let root: string;
 
-beforeAll(async () => {
-	emulator = await startEmulator({ settings: { museTalkPrepareMs: 50 } });
-	root = emulator.url('museTalk');
-});
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator(
+	async () => await startEmulator({ settings: { museTalkPrepareMs: 50 } }),
+	(e) => {
+		emulator = e;
+		root = e.url('museTalk');
+	},
+);
 
 const json = { 'content-type': 'application/json' };
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = json) {

@@ -9,8 +9,9 @@ import path from 'node:path';
 import { fixture } from '../../emulator/media';
 import type { Emulator } from '../../emulator/server';
 import { startEmulator } from '../../emulator/server';
+import { useEmulator } from '../../helpers/emulatorSetup';
 import { REPO_ROOT } from '../../harness/types';
-import { cleanupHarness, runWorkflow } from '../../harness';
+import { runWorkflow } from '../../harness';
 import type { WorkflowJson } from '../../harness';
 import { readWriteFileStandIn } from './helpers';
 
@@ -21,13 +22,11 @@ const workflow = JSON.parse(readFileSync(path.join(REPO_ROOT, 'examples', 'muset
 	name: string;
 };
 
-beforeAll(async () => {
-	emulator = await startEmulator({ settings: { museTalkPrepareMs: 100 } });
+useEmulator(async () => await startEmulator({ settings: { museTalkPrepareMs: 100 } }), (e) => (emulator = e));
+beforeAll(() => {
 	outDir = mkdtempSync(path.join(tmpdir(), 'musetalk-example-'));
 });
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
+afterAll(() => {
 	rmSync(outDir, { recursive: true, force: true });
 });
 

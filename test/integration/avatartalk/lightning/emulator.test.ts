@@ -12,17 +12,18 @@ import { fixture } from '../../../emulator/media';
 import { lightningState, payLightningInvoice } from '../../../emulator/providers/avatartalkLightning';
 import type { Emulator } from '../../../emulator/server';
 import { startEmulator } from '../../../emulator/server';
+import { useEmulator } from '../../../helpers/emulatorSetup';
 
 let emulator: Emulator;
 let base: string;
 
-beforeAll(async () => {
-	emulator = await startEmulator({ settings: { lightningPaymentGraceMs: 50 } });
-	base = emulator.urls.avatarTalk;
-});
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator(
+	async () => await startEmulator({ settings: { lightningPaymentGraceMs: 50 } }),
+	(e) => {
+		emulator = e;
+		base = e.urls.avatarTalk;
+	},
+);
 
 const post = async (path: string, body: unknown, headers: Record<string, string> = {}) =>
 	await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

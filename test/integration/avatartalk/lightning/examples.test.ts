@@ -13,9 +13,10 @@ import { decodeBolt11 } from '../../../../nodes/AvatarTalk/bolt11';
 import { fixture } from '../../../emulator/media';
 import { lightningState } from '../../../emulator/providers/avatartalkLightning';
 import type { Emulator } from '../../../emulator/server';
-import { cleanupHarness, runWorkflow } from '../../../harness';
+import { runWorkflow } from '../../../harness';
 import type { WorkflowJson } from '../../../harness';
 import { REPO_ROOT } from '../../../harness/types';
+import { useEmulator } from '../../../helpers/emulatorSetup';
 import { expectMp4 } from '../../../helpers/mp4';
 import { bodyOf, credentialsFor, httpRequestStandIn, readWriteFileStandIn, startLightningEmulator } from './helpers';
 
@@ -25,16 +26,13 @@ const load = (name: string) => JSON.parse(readFileSync(path.join(REPO_ROOT, 'exa
 let emulator: Emulator;
 let outDir: string;
 
-beforeAll(async () => {
-	emulator = await startLightningEmulator();
+useEmulator(startLightningEmulator, (e) => (emulator = e));
+beforeAll(() => {
 	outDir = mkdtempSync(path.join(tmpdir(), 'avatartalk-lightning-example-'));
 });
-afterAll(async () => {
-	await emulator.close();
-	await cleanupHarness();
+afterAll(() => {
 	rmSync(outDir, { recursive: true, force: true });
 });
-beforeEach(() => emulator.clearLog());
 
 function checkConventions(workflow: Example, id: string) {
 	expect(workflow.id).toBe(id);
