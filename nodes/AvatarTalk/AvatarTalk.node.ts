@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 
 import { requestSettingsProperty } from '../shared/requestSettings';
 import { route } from '../shared/router';
-import { requireCredentialUnlessPayPerVideo } from './actions/credential';
+import { CREDENTIALS, requireCredentialUnlessPayPerVideo } from './actions/credential';
 import { operations, properties } from './actions/router';
 import { MAIN_CONNECTION } from '../shared/compat';
 
@@ -19,12 +19,7 @@ export class AvatarTalk implements INodeType {
 		usableAsTool: true,
 		inputs: [MAIN_CONNECTION],
 		outputs: [MAIN_CONNECTION],
-		credentials: [
-			// Optional: Lightning pay-per-video works without an account. The operations that use
-			// the API key say so, before any request, when none is selected.
-			{ name: 'avatarTalkApi', required: false },
-			{ name: 'liveKitApi', required: false },
-		],
+		credentials: CREDENTIALS,
 		properties: [...properties, requestSettingsProperty],
 	};
 

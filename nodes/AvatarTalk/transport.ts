@@ -23,14 +23,13 @@ export function hasAvatarTalkCredential(ctx: IExecuteFunctions): boolean {
 
 /**
  * The server of the endpoints AvatarTalk documents as needing no authorization (Lightning
- * pay-per-video): the Server URL option when set, else the selected credential's Base URL (only
- * its URL is read: the key is not sent there), else `https://api.avatartalk.ai`.
+ * pay-per-video): the Server URL option when set, else `https://api.avatartalk.ai`. No
+ * credential is read: these operations show none (n8n hands a credential only to the operations
+ * that show it), so a key can never go with these requests.
  */
-export async function avatarTalkPublicBaseUrl(ctx: IExecuteFunctions, itemIndex: number, serverUrl?: unknown): Promise<string> {
+export function avatarTalkPublicBaseUrl(serverUrl?: unknown): string {
 	const chosen = typeof serverUrl === 'string' ? serverUrl.trim() : '';
-	if (chosen) return normaliseBaseUrl(chosen);
-	if (!hasAvatarTalkCredential(ctx)) return AVATARTALK_BASE_URL;
-	return avatarTalk.baseUrl(await ctx.getCredentials(avatarTalk.credentialType, itemIndex));
+	return chosen ? normaliseBaseUrl(chosen) : AVATARTALK_BASE_URL;
 }
 
 /**

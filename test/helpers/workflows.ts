@@ -1,4 +1,4 @@
-import type { INodeExecutionData, INodeParameters, INodeType, IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodeParameters, INodeType, IExecuteFunctions } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -16,6 +16,21 @@ export interface SingleNode {
 	type: string;
 	/** Credential type and the fixed id/name the examples use, e.g. `['avatarTalkApi', 'cred-avatartalk', 'AvatarTalk account']`. */
 	credential: [type: string, id: string, name: string];
+}
+
+/** The AvatarTalk Lightning pay-per-video operations that send a request (Decode Invoice sends none). */
+export const PUBLIC_LIGHTNING_OPERATIONS = ['generateVideo', 'getPayment', 'requestVideoFromAudio', 'requestVideoFromText', 'waitForPayment'];
+
+/**
+ * AvatarTalk's pay-per-video operations read no credential (it is not shown for them): their
+ * server is Options > Server URL, https://api.avatartalk.ai when empty. Points them at `url` (the
+ * emulator) unless the parameters name a server themselves; other parameters come back as they are.
+ */
+export function onPublicServer(parameters: INodeParameters, url: string): INodeParameters {
+	if (parameters.resource !== 'lightning' || !PUBLIC_LIGHTNING_OPERATIONS.includes(String(parameters.operation))) return parameters;
+	const options = (parameters.options ?? {}) as IDataObject;
+	if (options.serverUrl !== undefined) return parameters;
+	return { ...parameters, options: { ...options, serverUrl: url } };
 }
 
 /** Manual Trigger -> one node of this package with these parameters. */

@@ -16,6 +16,7 @@ import { startEmulator } from '../emulator/server';
 import type { EmulatorKeys, ServiceName } from '../emulator/types';
 import type { RunOptions, RunResult, WorkflowJson } from '../harness';
 import { runWorkflow } from '../harness';
+import { onPublicServer } from '../helpers/workflows';
 
 export type NodeKey = 'museTalk' | 'liveTalking' | 'avaTar' | 'avatarTalk' | 'multiTalk';
 
@@ -99,7 +100,8 @@ export async function runNode(
 	options: Partial<RunOptions> & { items?: INodeExecutionData[]; continueOnFail?: boolean } = {},
 ): Promise<RunResult> {
 	const { items, continueOnFail, ...rest } = options;
-	return await runWorkflow(oneNodeWorkflow(node, parameters, { continueOnFail }), {
+	// AvatarTalk pay-per-video reads no credential: the emulator is its Server URL
+	return await runWorkflow(oneNodeWorkflow(node, onPublicServer(parameters, emulator.urls.avatarTalk), { continueOnFail }), {
 		credentials: credentialsFor(emulator),
 		inputItems: items,
 		...rest,

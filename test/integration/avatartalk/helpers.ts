@@ -8,7 +8,7 @@ import type { RunOptions, RunResult, WorkflowJson } from '../../harness';
 import { runWorkflow } from '../../harness';
 import type { Emulator } from '../../emulator/server';
 import { expectApiError } from '../../helpers/assertions';
-import { singleNodeWorkflow } from '../../helpers/workflows';
+import { onPublicServer, singleNodeWorkflow } from '../../helpers/workflows';
 
 export { expectApiError, expectInputError } from '../../helpers/assertions';
 export { TRIGGER } from '../../helpers/workflows';
@@ -46,7 +46,8 @@ export async function runAvatarTalk(
 	options: Partial<RunOptions> & { items?: INodeExecutionData[]; onError?: 'continueRegularOutput' } & CredentialChoice = {},
 ): Promise<RunResult> {
 	const { items, onError, apiKey, liveKit, ...rest } = options;
-	return await runWorkflow(avatarTalkWorkflow(parameters, { onError }), {
+	// pay-per-video reads no credential: the emulator is its Server URL
+	return await runWorkflow(avatarTalkWorkflow(onPublicServer(parameters, emulator.urls.avatarTalk), { onError }), {
 		credentials: credentialsFor(emulator, { apiKey, liveKit }),
 		inputItems: items,
 		...rest,

@@ -31,19 +31,16 @@ export const serverUrlOption: INodeProperties = {
 	default: '',
 	placeholder: 'https://api.avatartalk.ai',
 	description:
-		"Where to send this request. Empty: the selected AvatarTalk credential's Base URL, or https://api.avatartalk.ai when none is selected. Pay-per-video needs no API key: none is sent.",
+		'Where to send this request. Empty: https://api.avatartalk.ai. Pay-per-video needs no credential: none is read and no API key is sent.',
 };
 
 /** The Options collection of a pay-per-video operation that has no other options. */
 export const serverUrlOptions: INodeProperties = optionsCollection([serverUrlOption]);
 
 /** The request settings every pay-per-video call shares: the public server, no credential. */
-export async function publicRequest(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-): Promise<{ publicBaseUrl: string }> {
+export function publicRequest(ctx: IExecuteFunctions, itemIndex: number): { publicBaseUrl: string } {
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as { serverUrl?: unknown };
-	return { publicBaseUrl: await avatarTalkPublicBaseUrl(ctx, itemIndex, options.serverUrl) };
+	return { publicBaseUrl: avatarTalkPublicBaseUrl(options.serverUrl) };
 }
 
 function formatDate(epochSeconds: number): string {

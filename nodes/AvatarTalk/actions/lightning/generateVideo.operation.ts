@@ -58,7 +58,7 @@ export async function parse(this: IExecuteFunctions, i: number, v: InputValidato
 			? custom
 			: `${custom}.mp4`
 		: `avatartalk-lightning-${decoded.paymentHash.slice(0, 16)}.mp4`;
-	return { decoded, avatar, emotion, language, property, fileName, ...(await publicRequest(this, i)) };
+	return { decoded, avatar, emotion, language, property, fileName, ...publicRequest(this, i) };
 }
 
 export async function execute(

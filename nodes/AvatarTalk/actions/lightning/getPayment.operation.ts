@@ -11,7 +11,7 @@ export const description: INodeProperties[] = [invoiceField('The invoice whose p
 export async function parse(this: IExecuteFunctions, i: number): Promise<{ decoded: DecodedInvoice; publicBaseUrl: string }> {
 	// Expired invoices may still have been paid in time: looking them up is allowed.
 	const decoded = requireInvoice(this.getNode(), i, this.getNodeParameter('invoice', i), { rejectExpired: false });
-	return { decoded, ...(await publicRequest(this, i)) };
+	return { decoded, ...publicRequest(this, i) };
 }
 
 export async function execute(

@@ -50,7 +50,7 @@ function wavFileName(name: string | undefined): string {
 export async function parse(this: IExecuteFunctions, i: number, v: InputValidator): Promise<{ field: string; publicBaseUrl: string }> {
 	const { field } = readInputBinaryField(this, i, v, 'binaryPropertyName');
 	await readCheckedWav(this, i, field);
-	return { field, ...(await publicRequest(this, i)) };
+	return { field, ...publicRequest(this, i) };
 }
 
 async function readCheckedWav(ctx: IExecuteFunctions, i: number, field: string): Promise<{ data: Buffer; fileName?: string }> {

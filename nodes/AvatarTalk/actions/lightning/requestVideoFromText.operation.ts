@@ -23,7 +23,7 @@ export const description: INodeProperties[] = [
  * Nothing is generated and nothing is charged until the invoice is paid.
  */
 export async function parse(this: IExecuteFunctions, i: number, v: InputValidator): Promise<{ text: string; publicBaseUrl: string }> {
-	return { text: v.text('Text', this.getNodeParameter('text', i)), ...(await publicRequest(this, i)) };
+	return { text: v.text('Text', this.getNodeParameter('text', i)), ...publicRequest(this, i) };
 }
 
 export async function execute(this: IExecuteFunctions, op: OperationContext<{ text: string; publicBaseUrl: string }>): Promise<OperationResult> {

@@ -34,7 +34,7 @@ export async function parse(this: IExecuteFunctions, i: number, v: InputValidato
 	const timeoutMs = v.number(waitTimeoutLabel(), this.getNodeParameter('timeoutSeconds', i), { min: 1 }) * 1000;
 	const intervalMs = Math.max(100, v.number(POLL_INTERVAL_LABEL, this.getNodeParameter('pollIntervalSeconds', i), { min: 0.1 }) * 1000);
 	// Documented without authorization: works with no credential, and sends none.
-	return { decoded, timeoutMs, intervalMs, server: await publicRequest(this, i) };
+	return { decoded, timeoutMs, intervalMs, server: publicRequest(this, i) };
 }
 
 export async function execute(

@@ -1,7 +1,7 @@
 /**
  * examples/avatartalk-lightning-pay-per-video.json and examples/avatartalk-livekit-session.json,
- * run as a user would import them, against the emulator (the pay step's fixed emulator URL is
- * pointed at this test's emulator).
+ * run as a user would import them, against the emulator (the fixed emulator URLs, the pay step's
+ * and the pay-per-video steps' Server URL, are pointed at this test's emulator).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,9 @@ import type { Emulator } from '../../../emulator/server';
 import { runWorkflow } from '../../../harness';
 import type { WorkflowJson } from '../../../harness';
 import { REPO_ROOT } from '../../../harness/types';
+import { retargetEmulatorUrls } from '../../../e2e/exampleRunner';
 import { useEmulator } from '../../../helpers/emulatorSetup';
+import { PUBLIC_LIGHTNING_OPERATIONS } from '../../../helpers/workflows';
 import { expectMp4 } from '../../../helpers/mp4';
 import { bodyOf, credentialsFor, httpRequestStandIn, readWriteFileStandIn, startLightningEmulator } from './helpers';
 
@@ -40,6 +42,12 @@ function checkConventions(workflow: Example, id: string) {
 	expect(workflow.nodes[0].type).toBe('n8n-nodes-base.manualTrigger');
 	expect(workflow.nodes.filter((n) => n.type === 'n8n-nodes-base.stickyNote').length).toBeGreaterThanOrEqual(1);
 	for (const node of workflow.nodes.filter((n) => n.type === 'n8n-nodes-talking-avatars.avatarTalk')) {
+		if (node.parameters.resource === 'lightning' && PUBLIC_LIGHTNING_OPERATIONS.includes(String(node.parameters.operation))) {
+			// pay-per-video shows no credential: none saved, the server is the emulator's fixed origin
+			expect({ node: node.name, credentials: node.credentials }).toEqual({ node: node.name, credentials: undefined });
+			expect({ node: node.name, options: node.parameters.options }).toMatchObject({ node: node.name, options: { serverUrl: 'http://127.0.0.1:18600' } });
+			continue;
+		}
 		expect(node.credentials?.avatarTalkApi).toEqual({ id: 'cred-avatartalk', name: 'AvatarTalk account' });
 		if (node.credentials?.liveKitApi) expect(node.credentials.liveKitApi).toEqual({ id: 'cred-livekit', name: 'LiveKit account' });
 	}
@@ -60,9 +68,8 @@ describe('example: avatartalk-lightning-pay-per-video', () => {
 	});
 
 	it('requests, pays through the emulator, waits for payment, generates and writes a real MP4', async () => {
-		const runnable = structuredClone(workflow);
-		const pay = runnable.nodes.find((n) => n.name === 'Pay invoice (emulator only)');
-		if (pay) pay.parameters.url = `${emulator.urls.avatarTalk}/__emulator/lightning/pay`;
+		const runnable = retargetEmulatorUrls(structuredClone(workflow), emulator);
+		expect(runnable.nodes.find((n) => n.name === 'Pay invoice (emulator only)')?.parameters.url).toBe(`${emulator.urls.avatarTalk}/__emulator/lightning/pay`);
 		const result = await runWorkflow(runnable, {
 			credentials: credentialsFor(emulator),
 			nodeTypes: { 'n8n-nodes-base.httpRequest': httpRequestStandIn, 'n8n-nodes-base.readWriteFile': readWriteFileStandIn(outDir) },

@@ -530,14 +530,22 @@ describe('Pay-per-video without an AvatarTalk account (the document requires no 
 		expect(log.filter((r) => r.headers.authorization !== undefined)).toEqual([]);
 	});
 
-	it("with a credential selected, its Base URL is used but the key is not sent to these endpoints", async () => {
-		const requested = await runAvatarTalk(emulator, lightning('requestVideoFromText', { text }));
+	it('a credential left on these operations (saved before they stopped showing one) is not read: the Server URL decides, no key is sent', async () => {
+		// the credential's Base URL leads nowhere: a request that went there would fail
+		const credentials = { avatarTalkApi: { apiKey: emulator.keys.avatarTalk, baseUrl: 'http://127.0.0.1:9' } };
+		const run = async (parameters: Record<string, unknown>) => {
+			const workflow = avatarTalkWorkflow({ ...parameters, options: { ...(parameters.options as object), serverUrl: emulator.urls.avatarTalk } } as INodeParameters);
+			expect(workflow.nodes[1].credentials).toEqual({ avatarTalkApi: { id: 'cred-avatartalk', name: 'AvatarTalk account' } });
+			const result = await runWorkflow(workflow, { credentials });
+			expect(result.error).toBeUndefined();
+			return result;
+		};
+		const requested = await run(lightning('requestVideoFromText', { text }));
 		const invoice = String(requested.json(NODE)[0].bolt11_invoice);
 		payLightningInvoice(emulator, invoice);
-		expect((await runAvatarTalk(emulator, lightning('getPayment', { invoice }))).json(NODE)[0].status).toBe('paid');
-		expect((await runAvatarTalk(emulator, lightning('waitForPayment', { invoice, timeoutSeconds: 5, pollIntervalSeconds: 0.1 }))).error).toBeUndefined();
-		const video = await runAvatarTalk(emulator, lightning('generateVideo', { invoice, avatar: 'european_woman', emotion: 'happy', language: 'en', binaryPropertyName: 'data' }));
-		expect(video.error).toBeUndefined();
+		expect((await run(lightning('getPayment', { invoice }))).json(NODE)[0].status).toBe('paid');
+		await run(lightning('waitForPayment', { invoice, timeoutSeconds: 5, pollIntervalSeconds: 0.1 }));
+		await run(lightning('generateVideo', { invoice, avatar: 'european_woman', emotion: 'happy', language: 'en', binaryPropertyName: 'data' }));
 		const log = calls(emulator);
 		expect(log.length).toBeGreaterThanOrEqual(4);
 		expect(log.filter((r) => r.headers.authorization !== undefined).map((r) => r.path)).toEqual([]);

@@ -92,6 +92,15 @@ describe('Create LiveKit Session: tokens from the LiveKit credential', () => {
 		expect(result.json(NODE)[0].listener_token).toBe(body.listener_token);
 	});
 
+	it('saved with its defaults left out (no operation, no Room Tokens), the LiveKit credential is still handed to it', async () => {
+		// n8n saves only what differs from the defaults; the credential is shown for Create LiveKit
+		// Session with tokens from it, which the engine fills in before it runs the node
+		const result = await runAvatarTalk(emulator, { resource: 'liveKit', roomName: 'demo-room', avatar: 'japanese_woman', emotion: 'happy' });
+		expect(result.error).toBeUndefined();
+		const body = bodyOf(calls(emulator, 'POST', '/livekit/create-session')[0]) as Record<string, string>;
+		expect((await new TokenVerifier(emulator.keys.liveKitKey, emulator.keys.liveKitSecret).verify(body.room_token)).video?.room).toBe('demo-room');
+	});
+
 	it('without a LiveKit credential: a clear error before anything is sent', async () => {
 		const result = await runAvatarTalk(emulator, create({ tokenSource: 'credential' }), { liveKit: false });
 		const error = expectInputError(result, 'Room Tokens: "Create With LiveKit Credential" needs a LiveKit API credential');
