@@ -7,8 +7,10 @@
  *   what the description declares, the panel shows exactly the fields n8n-workflow's own
  *   visibility rules derive from the description for that choice, and no field is marked with
  *   an issue that the description does not cause (required and still empty);
+ * - one credential selector per credential the description shows for that choice (AvatarTalk:
+ *   its own credential selected when added, none on Lightning pay-per-video);
  * - the Job ID / Session ID pickers list the jobs and sessions the emulator holds, and the one
- *   picked runs; executing the node from the editor shows its output;
+ *   picked runs; executing the node from the editor shows its output (every action node);
  * - no console error (known n8n noise: editor.ts NOISE, each with why).
  * Screenshots of each panel go to build/screenshots/ (UPDATE_SCREENSHOTS=1: also
  * docs/screenshots/, the ones the README shows), with the canvas holding all six nodes in the
@@ -137,6 +139,21 @@ const fieldsWithIssues = () =>
 				.map((item) => item.querySelector('[data-test-id="input-label"] label[for]')?.getAttribute('for') ?? '?'),
 		);
 
+/** The credential selectors of the open panel: what each shows (its label, and the selected credential's name, an input's value). */
+const credentialSlots = () =>
+	page
+		.getByTestId('ndv')
+		.getByTestId('node-credentials-slot')
+		.evaluateAll((slots) =>
+			slots
+				.filter((s) => (s as unknown as { checkVisibility(): boolean }).checkVisibility())
+				.map((s) => {
+					const slot = s as unknown as { innerText: string; querySelectorAll(selector: string): ArrayLike<{ value?: string }> };
+					const values = Array.from(slot.querySelectorAll('input')).map((input) => input.value ?? '');
+					return [slot.innerText, ...values].join(' ').replace(/\s+/g, ' ').trim();
+				}),
+		);
+
 /** Opens a dropdown field, returns what it offers (first line of each option) and picks one. */
 async function pick(field: string, optionName: string): Promise<string[]> {
 	await page.getByTestId(`parameter-input-${field}`).click();
@@ -192,6 +209,9 @@ async function checkPanel(node: EditorNode, values: INodeParameters, label: stri
 	const expected = expectedPanel(node.description, values);
 	const shown = await settle(shownFields, (fields) => sameSet(fields, expected.fields));
 	expect({ panel: label, fields: [...shown].sort() }).toEqual({ panel: label, fields: [...expected.fields].sort() });
+	// one credential selector per credential the description shows for these values
+	const slots = await settle(credentialSlots, (found) => found.length === expected.credentials.length);
+	expect({ panel: label, credentialSelectors: slots.length }).toEqual({ panel: label, credentialSelectors: expected.credentials.length });
 	for (const notice of expected.notices) {
 		await page.getByTestId('node-parameters').getByText(notice.slice(0, 40), { exact: false }).first().waitFor();
 	}
@@ -284,14 +304,31 @@ it('the package declares the six nodes the suite walks through', () => {
 	expect(nodes.map((n) => n.displayName).sort()).toEqual(['AvaTar', 'AvatarTalk', 'LiveTalking', 'MultiTalk', 'MultiTalk Trigger', 'MuseTalk']);
 });
 
-it('AvatarTalk: every resource and operation', async () => {
-	// Not executed here: picking its optional credential in the panel is not automated yet
-	// (n8n preselects only required credentials), see CONTRIBUTING (browser suite).
+it('AvatarTalk: added with the AvatarTalk credential selected; every resource and operation; pay-per-video asks for no credential; Generate Inference runs from the editor', async () => {
 	const node = byName('AvatarTalk');
 	await addNode(node);
+	// issue #16: n8n used to select the LiveKit credential here and leave AvatarTalk's empty
+	const added = await settle(credentialSlots, (slots) => slots.length === 1 && slots[0].includes('AvatarTalk account'));
+	expect(added).toEqual([expect.stringContaining('AvatarTalk account')]);
+	expect(added[0]).not.toContain('LiveKit');
 	await walkResourcesAndOperations(node);
+	// Lightning pay-per-video: no credential selector at all, so none can be asked for
+	await pick('resource', 'Lightning');
+	await pick('operation', 'Request Video From Text');
+	expect(await settle(credentialSlots, (slots) => slots.length === 0)).toEqual([]);
 	await pick('resource', 'Video');
 	await pick('operation', 'Generate Inference');
+	// back on an operation with the API key, the AvatarTalk credential is still the one selected
+	const selected = await settle(credentialSlots, (slots) => slots.length === 1 && slots[0].includes('AvatarTalk account'));
+	expect(selected).toEqual([expect.stringContaining('AvatarTalk account')]);
+	const text = 'Hello from the n8n editor';
+	await page.getByTestId('parameter-input-text').locator('textarea, input').first().fill(text);
+	await page.keyboard.press('Tab');
+	expect(await executeNode(/1 item/)).toMatch(/1 item/);
+	const posts = dev.emulator.requests({ service: 'avatarTalk', method: 'POST', path: '/inference' });
+	expect(posts).toHaveLength(1);
+	expect(posts[0].headers.authorization).toBe(`Bearer ${dev.emulator.keys.avatarTalk}`);
+	expect(JSON.parse(posts[0].body)).toMatchObject({ text });
 	await screenshot(node.slug);
 	await closePanel();
 	expect(watch.take()).toEqual([]);

@@ -108,18 +108,21 @@ export function versionOf(description: INodeTypeDescription): number {
 /**
  * The top-level fields the panel shows for these parameter values (the rest at their defaults),
  * by n8n-workflow's own rules. Notices are listed apart (n8n renders them without a label).
+ * `credentials`: the credential types the panel offers a selector for (n8n's editor takes those
+ * whose `displayOptions` match, with the same function).
  */
 export function expectedPanel(
 	description: INodeTypeDescription,
 	values: INodeParameters,
-): { fields: string[]; notices: string[] } {
+): { fields: string[]; notices: string[]; credentials: string[] } {
 	const node = { id: 'x', name: description.defaults.name ?? description.displayName, type: description.name, typeVersion: versionOf(description), position: [0, 0] as [number, number], parameters: values };
 	const filled = NodeHelpers.getNodeParameters(description.properties, values, true, false, node, description) ?? {};
 	const shown = (p: INodeProperties) => p.type !== 'hidden' && NodeHelpers.displayParameter(filled, p, node, description);
 	// a name can be declared several times (one per operation); the panel shows it once
 	const fields = [...new Set(description.properties.filter((p) => p.type !== 'notice' && shown(p)).map((p) => p.name))];
 	const notices = description.properties.filter((p) => p.type === 'notice' && shown(p)).map((p) => p.displayName);
-	return { fields, notices };
+	const credentials = (description.credentials ?? []).filter((c) => NodeHelpers.displayParameter(filled, c, node, description)).map((c) => c.name);
+	return { fields, notices, credentials };
 }
 
 /**
