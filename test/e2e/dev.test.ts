@@ -91,6 +91,10 @@ it('starts the editor with the package, the emulator credentials and every examp
 	// the emulator-only pay step points at the emulator running now (here not on 18600)
 	const pay = lightning.nodes.find((n) => n.type === 'n8n-nodes-base.httpRequest');
 	expect(pay?.parameters.url).toBe(`${dev.emulator.url('avatarTalk')}/__emulator/lightning/pay`);
+	// its pay-per-video steps use no credential: their Server URL points at that emulator too
+	const payPerVideo = lightning.nodes.filter((n) => n.type === 'n8n-nodes-talking-avatars.avatarTalk');
+	const avatarTalkUrl = dev.emulator.url('avatarTalk');
+	expect(payPerVideo.map((n) => n.parameters.options)).toEqual(payPerVideo.map(() => ({ serverUrl: avatarTalkUrl })));
 
 	// the emulator answers, with the keys the credentials hold
 	const health = await fetch(`${dev.emulator.urls.multiTalk}/health`, { headers: { authorization: `Bearer ${dev.emulator.keys.multiTalk}` } });
