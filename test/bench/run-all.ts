@@ -24,6 +24,7 @@ import { queueBinary } from './queueBinary';
 import { acceptanceNotes, performanceSection, updateReadme } from './readme';
 import type { Mode, TriggerResult } from './trigger';
 import { MODES, runTriggerBenchmark, triggerMarkdown } from './trigger';
+import { runTriggerProfile } from './profileTrigger';
 
 const NAMES = ['binary', 'batch-wait', 'batch-inference', 'trigger'] as const;
 type Name = (typeof NAMES)[number];
@@ -46,8 +47,9 @@ export async function main(argv: string[]): Promise<number> {
 	if (which === 'profile-binary') return await profileBinary(argv);
 	if (which === 'queue-binary') return await queueBinary(parseOptions(argv));
 	if (which === 'queue-binary-cap') return await queueBinary(parseOptions(argv), true);
+	if (which === 'profile-trigger') return await profileTrigger(argv);
 	if (which !== 'all' && !NAMES.includes(which as Name)) {
-		console.error(`Usage: node test/bench/run.js <all|${NAMES.join('|')}|render|profile-binary|queue-binary|queue-binary-cap> [--quick] [--repeats=N]`);
+		console.error(`Usage: node test/bench/run.js <all|${NAMES.join('|')}|render|profile-binary|profile-trigger|queue-binary|queue-binary-cap> [--quick] [--repeats=N]`);
 		return 2;
 	}
 	// `all` is the Performance section's three; the trigger benchmark runs on its own (bench:trigger)
@@ -124,6 +126,18 @@ async function profileBinary(argv: string[]): Promise<number> {
 	} finally {
 		await emulator.close();
 	}
+	return 0;
+}
+
+/** `profile-trigger`: CPU profiles of the trigger and the Webhook node under load (see profileTrigger.ts). */
+async function profileTrigger(argv: string[]): Promise<number> {
+	const options = parseOptions(argv);
+	ensureBuilt();
+	provisionN8n();
+	const report = await runTriggerProfile(argv, options);
+	mkdirSync(TMP_DIR, { recursive: true });
+	writeFileSync(path.join(TMP_DIR, options.quick ? 'profile-trigger-quick.md' : 'profile-trigger.md'), report);
+	console.log(report);
 	return 0;
 }
 

@@ -39,8 +39,8 @@ export const LABELS: Record<Contender, string> = {
 	triggerFull: 'MultiTalk Trigger, ledger full (10,000 events recorded)',
 };
 
-const IDS: Record<Contender, string> = { webhook: 'benchTrgWebhook01', trigger: 'benchTrgTrigger01', triggerFull: 'benchTrgTrigFull01' };
-const PATHS: Record<Contender, string> = {
+export const IDS: Record<Contender, string> = { webhook: 'benchTrgWebhook01', trigger: 'benchTrgTrigger01', triggerFull: 'benchTrgTrigFull01' };
+export const PATHS: Record<Contender, string> = {
 	webhook: 'bench-trigger-webhook',
 	trigger: 'bench-trg-trigger/webhook',
 	triggerFull: 'bench-trg-full/webhook',
@@ -82,7 +82,7 @@ export interface TriggerResult {
 	n8nEnv?: NodeJS.ProcessEnv;
 }
 
-function workflows(ledgerEntries: number): WorkflowFixture[] {
+export function workflows(ledgerEntries: number): WorkflowFixture[] {
 	const trigger = (contender: 'trigger' | 'triggerFull', webhookId: string): WorkflowFixture => {
 		const node: INode = {
 			id: `${contender}-node`,
@@ -164,7 +164,7 @@ function queueTarget(cluster: QueueCluster): Target {
 const body = (jobId: string) =>
 	JSON.stringify({ job_id: jobId, status: 'completed', timestamp: new Date().toISOString(), result: { success: true, video_url: 's3://outputs/v.mp4' }, error: null });
 
-async function call(url: string): Promise<{ ms: number; ok: boolean; sentAt: number }> {
+export async function call(url: string): Promise<{ ms: number; ok: boolean; sentAt: number }> {
 	const sentAt = Date.now();
 	const started = performance.now();
 	const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(`bench-${randomUUID()}`) });
