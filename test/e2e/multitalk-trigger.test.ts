@@ -16,6 +16,8 @@ import { multiTalkState } from '../emulator/providers/multitalk';
 import type { Emulator } from '../emulator/server';
 import { startEmulator } from '../emulator/server';
 import type { N8nHome, RunningN8n, WorkflowFixture } from './n8nRunner';
+import { ledgerEntries } from '../../nodes/MultiTalk/trigger/delivery';
+import type { DeliveryLedger } from '../../nodes/MultiTalk/trigger/delivery';
 import {
 	createN8nHome,
 	ensureBuilt,
@@ -60,6 +62,16 @@ const shortGraceTrigger: WorkflowFixture = {
 };
 const SHORT_GRACE_PATH = 'e2e-short-grace-webhook/webhook';
 
+/** A trigger published before the ledger became one string: its record is still in the first format. */
+const legacyLedgerTrigger: WorkflowFixture = {
+	...shortGraceTrigger,
+	id: 'e2e-mt-legacy-ledger',
+	name: 'MultiTalk Trigger, ledger stored in the first format',
+	nodes: [{ ...shortGraceTrigger.nodes[0], id: 'e2e-legacy-ledger-trigger', webhookId: 'e2e-legacy-ledger-webhook' }],
+	staticData: { 'node:MultiTalk Trigger': { delivered: { 'legacy-job-1:completed': Date.now() - 60_000, 'legacy-job-2:failed': Date.now() - 30_000 }, size: 2 } },
+};
+const LEGACY_PATH = 'e2e-legacy-ledger-webhook/webhook';
+
 async function postEvent(url: string, event: Record<string, unknown>): Promise<{ status: number; type: string | null; body: unknown }> {
 	const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
 	const text = await response.text();
@@ -73,7 +85,7 @@ async function postEvent(url: string, event: Record<string, unknown>): Promise<{
 }
 
 /** The trigger's stored static data (n8n's workflow_entity.staticData). */
-function storedStaticData(workflowId: string): Record<string, { delivered?: Record<string, number> }> {
+function storedStaticData(workflowId: string): Record<string, DeliveryLedger> {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const { DatabaseSync } = require('node:sqlite') as {
 		DatabaseSync: new (file: string, options: { readOnly: boolean }) => {
@@ -150,7 +162,7 @@ beforeAll(async () => {
 				data: { apiKey: emulator.keys.multiTalk, baseUrl: emulator.urls.multiTalk },
 			},
 		],
-		workflows: [triggerExample, shortGraceTrigger, resumeExample, batchExample],
+		workflows: [triggerExample, shortGraceTrigger, legacyLedgerTrigger, resumeExample, batchExample],
 	});
 	// the examples write to demo-output/ under n8n's working directory (the home)
 	mkdirSync(path.join(home.dir, 'demo-output'), { recursive: true });
@@ -165,7 +177,7 @@ afterAll(async () => {
 
 describe('MultiTalk Trigger in n8n start', () => {
 	it('starts exactly one execution per finished job despite retries and duplicate deliveries', async () => {
-		n8n = await startWithTrigger([triggerExample.id, shortGraceTrigger.id]);
+		n8n = await startWithTrigger([triggerExample.id, shortGraceTrigger.id, legacyLedgerTrigger.id]);
 		const url = n8n.webhookUrl(TRIGGER_PATH);
 
 		// each event is delivered twice, and the first attempt of each delivery counts as failed
@@ -236,7 +248,7 @@ describe('MultiTalk Trigger in n8n start', () => {
 		await waitForExecution(home, { workflowId: shortGraceTrigger.id });
 		// n8n has stored the record in its database (not only in this process's memory)
 		const stored = await until(
-			() => storedStaticData(shortGraceTrigger.id)['node:MultiTalk Trigger']?.delivered ?? {},
+			() => ledgerEntries(storedStaticData(shortGraceTrigger.id)['node:MultiTalk Trigger'] ?? {}),
 			(delivered) => 'short-grace-job:completed' in delivered,
 			10_000,
 		);
@@ -254,6 +266,26 @@ describe('MultiTalk Trigger in n8n start', () => {
 		);
 		await new Promise((resolve) => setTimeout(resolve, 1000));
 		expect(listExecutions(home, { workflowId: shortGraceTrigger.id })).toHaveLength(2);
+	});
+
+	it('honours a ledger stored in the first format, and stores it in the current one at the next event', async () => {
+		const url = n8n!.webhookUrl(LEGACY_PATH);
+		for (const [job, status] of [['legacy-job-1', 'completed'], ['legacy-job-2', 'failed']]) {
+			const copy = await postEvent(url, { job_id: job, status, timestamp: new Date().toISOString() });
+			expect(copy.body).toEqual({ received: true, started: false, reason: 'duplicate' });
+		}
+		const fresh = await postEvent(url, { job_id: 'legacy-job-3', status: 'completed', timestamp: new Date().toISOString() });
+		expect(fresh.body).toEqual({ message: 'Workflow was started' });
+		await waitForExecution(home, { workflowId: legacyLedgerTrigger.id });
+		const stored = await until(
+			() => storedStaticData(legacyLedgerTrigger.id)['node:MultiTalk Trigger'] ?? {},
+			(ledger) => typeof ledger.log === 'string' && ledger.log.includes('legacy-job-3'),
+			10_000,
+		);
+		expect(stored.delivered).toBeUndefined();
+		expect(Object.keys(ledgerEntries(stored))).toEqual(['legacy-job-1:completed', 'legacy-job-2:failed', 'legacy-job-3:completed']);
+		expect(stored.size).toBe(3);
+		expect(listExecutions(home, { workflowId: legacyLedgerTrigger.id })).toHaveLength(1);
 	});
 
 	it('still recognises every delivered event after n8n restarts', async () => {

@@ -57,11 +57,25 @@ export function secretMatches(presented: unknown, expected: string): boolean {
 
 // ---- exactly-once --------------------------------------------------------------------------
 
-/** Kept in the node's workflow static data (stored with the workflow in n8n's database). */
+/**
+ * Kept in the node's workflow static data (stored with the workflow in n8n's database).
+ *
+ * n8n reads the static data three times per webhook call (the workflow row, then twice as it
+ * starts the execution), wraps it in a change-tracking proxy, and writes it back after a call
+ * that changed it, each time through JSON. A record of 10,000 events as an object with one key
+ * per event cost tens of ms per call in that parsing alone (CPU profile, test/bench/
+ * profileTrigger.ts), so events are kept in one string, `log`: one entry per event, oldest first,
+ * `<epoch ms in base 36> <key>;`, the key escaped so that it holds no space or `;`.
+ * Parsing, copying and storing one string costs a fraction of that, and a lookup is one search.
+ * Ledgers stored before (`delivered`, an object) are still read, and moved into `log` on the
+ * next recorded event.
+ */
 export interface DeliveryLedger extends IDataObject {
-	/** `<job_id>:<status>` -> when it started an execution (epoch ms), oldest first. */
+	/** One entry per delivered event, oldest first: `<epoch ms, base 36> <escaped key>;`. */
+	log?: string;
+	/** The first format: `<job_id>:<status>` -> when it started an execution (epoch ms), oldest first. */
 	delivered?: Record<string, number>;
-	/** How many entries `delivered` holds (so that a call needs not count them). */
+	/** How many entries the ledger holds (so that a call needs not count them). */
 	size?: number;
 	/** When entries past the retention time were last dropped (epoch ms). */
 	prunedAt?: number;
@@ -78,39 +92,109 @@ export function eventKey(event: Pick<MultiTalkEvent, 'job_id' | 'status'>): stri
 	return `${event.job_id}:${event.status}`;
 }
 
-/** Was this event already delivered (within the retention time)? */
-export function alreadyDelivered(ledger: DeliveryLedger, key: string, now: number, retentionMs = LEDGER_RETENTION_MS): boolean {
-	const at = ledger.delivered?.[key];
-	return typeof at === 'number' && now - at < retentionMs;
+const ESCAPES: Record<string, string> = { '%': '%25', ' ': '%20', ';': '%3B' };
+const escapeKey = (key: string) => key.replace(/[% ;]/g, (c) => ESCAPES[c]);
+const unescapeKey = (text: string) => text.replace(/%(25|20|3B)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+const line = (key: string, at: number) => `${Math.max(0, Math.trunc(at)).toString(36)} ${escapeKey(key)};`;
+
+/** Where the entry of an escaped key starts and ends in a log, or undefined. */
+function findLine(log: string, escaped: string): { start: number; space: number; end: number } | undefined {
+	// keys hold no space or ';', so " key;" can only be one whole key
+	const space = log.indexOf(` ${escaped};`);
+	if (space < 0) return undefined;
+	return { start: log.lastIndexOf(';', space) + 1, space, end: space + escaped.length + 2 };
 }
 
-/**
- * Drops the entries past the retention time (or not a time), then the oldest beyond `keep`, and
- * returns how many are left. Entries are kept oldest first: keys are `<job_id>:<status>`, never
- * array indices, so objects keep them in insertion order.
- */
-function prune(delivered: Record<string, number>, now: number, retentionMs: number, keep: number): number {
-	const keys = Reflect.ownKeys(delivered).filter((key): key is string => typeof key === 'string' && key !== '__dataChanged');
-	let size = keys.length;
-	for (const key of keys) {
-		const at = delivered[key];
-		if (size <= keep && typeof at === 'number' && now - at < retentionMs) continue;
-		delete delivered[key];
-		size--;
+/** Every entry of a log as [key, epoch ms], in log order (anything that is not one is skipped). */
+function parseLog(log: string): Array<[string, number]> {
+	const entries: Array<[string, number]> = [];
+	for (let at = 0; at < log.length; ) {
+		const end = log.indexOf(';', at);
+		const stop = end < 0 ? log.length : end;
+		const space = log.indexOf(' ', at);
+		if (space > at && space < stop) entries.push([unescapeKey(log.slice(space + 1, stop)), parseInt(log.slice(at, space), 36)]);
+		at = stop + 1;
 	}
-	return size;
+	return entries;
+}
+
+/** The first format's entries, oldest first. */
+function legacyEntries(ledger: DeliveryLedger): Array<[string, number]> {
+	const delivered = ledger.delivered;
+	if (delivered === null || typeof delivered !== 'object') return [];
+	return Object.keys(delivered)
+		.filter((key) => key !== '__dataChanged')
+		.map((key): [string, number] => [key, delivered[key]]);
+}
+
+/** Every recorded event of a ledger, whatever its format: key -> epoch ms, oldest first. */
+export function ledgerEntries(ledger: DeliveryLedger): Record<string, number> {
+	const entries: Record<string, number> = {};
+	for (const [key, at] of [...legacyEntries(ledger), ...parseLog(typeof ledger.log === 'string' ? ledger.log : '')]) {
+		delete entries[key];
+		entries[key] = at;
+	}
+	return entries;
+}
+
+/** Was this event already delivered (within the retention time)? */
+export function alreadyDelivered(ledger: DeliveryLedger, key: string, now: number, retentionMs = LEDGER_RETENTION_MS): boolean {
+	let at: unknown;
+	const found = typeof ledger.log === 'string' ? findLine(ledger.log, escapeKey(key)) : undefined;
+	if (found) at = parseInt((ledger.log as string).slice(found.start, found.space), 36);
+	else if (ledger.delivered !== null && typeof ledger.delivered === 'object') at = ledger.delivered[key];
+	return typeof at === 'number' && Number.isFinite(at) && now - at < retentionMs;
+}
+
+/** The ledger's log, with a first-format record moved into it (dropped from `delivered`). */
+function currentLog(ledger: DeliveryLedger): { log: string; migrated: boolean } {
+	const log = typeof ledger.log === 'string' ? ledger.log : '';
+	if (ledger.delivered === undefined) return { log, migrated: false };
+	const legacy = legacyEntries(ledger).filter(([, at]) => typeof at === 'number' && Number.isFinite(at));
+	delete ledger.delivered;
+	const logged = new Set(parseLog(log).map(([key]) => key));
+	return { log: legacy.filter(([key]) => !logged.has(key)).map(([key, at]) => line(key, at)).join('') + log, migrated: true };
+}
+
+/** The escaped keys of a log. */
+function loggedKeys(log: string): Set<string> {
+	const keys = new Set<string>();
+	for (let at = 0; at < log.length; ) {
+		const end = log.indexOf(';', at);
+		const stop = end < 0 ? log.length : end;
+		const space = log.indexOf(' ', at);
+		if (space > at && space < stop) keys.add(log.slice(space + 1, stop));
+		at = stop + 1;
+	}
+	return keys;
+}
+
+/** How many entries a log holds. */
+function countLines(log: string): number {
+	let count = 0;
+	for (let at = log.indexOf(';'); at >= 0; at = log.indexOf(';', at + 1)) count++;
+	return count;
+}
+
+/** Drops the entries past the retention time (or not a time), then the oldest beyond `keep`. */
+function prune(log: string, now: number, retentionMs: number, keep: number): { log: string; size: number } {
+	// oldest first by time (calls of other processes may have appended out of order)
+	const kept = parseLog(log)
+		.filter(([, at]) => Number.isFinite(at) && now - at < retentionMs)
+		.sort((x, y) => x[1] - y[1]);
+	const newest = kept.slice(Math.max(0, kept.length - keep));
+	return { log: newest.map(([key, at]) => line(key, at)).join(''), size: newest.length };
 }
 
 /**
  * Records an event (an event recorded again after it lapsed becomes the newest entry) and keeps
  * the record bounded: at most `maxEntries`, entries past the retention time dropped.
  *
- * Listing the keys of a 10,000-entry object costs 10-40 ms on a busy machine (behind n8n's
- * change-tracking proxy, one trap per key), so a call does not do it: the ledger keeps its
- * size, a full ledger drops its oldest `LEDGER_PRUNE_BATCH` entries at once, and expired
- * entries (which lookups ignore anyway) are dropped at most once per
- * `LEDGER_PRUNE_INTERVAL_MS`. A call then costs a few property accesses. Writes through
- * `ledger` (n8n watches the static data object for changes).
+ * A call does not go through every entry: the ledger keeps its size, a full ledger drops its
+ * oldest `LEDGER_PRUNE_BATCH` entries at once, and expired entries (which lookups ignore
+ * anyway) are dropped at most once per `LEDGER_PRUNE_INTERVAL_MS`. A call then costs one search
+ * of the log and one append. Writes through `ledger` (n8n watches the static data object for
+ * changes).
  */
 export function recordDelivery(
 	ledger: DeliveryLedger,
@@ -118,20 +202,23 @@ export function recordDelivery(
 	now: number,
 	{ retentionMs = LEDGER_RETENTION_MS, maxEntries = LEDGER_MAX_ENTRIES, pruneBatch = LEDGER_PRUNE_BATCH, pruneIntervalMs = LEDGER_PRUNE_INTERVAL_MS } = {},
 ): void {
-	const delivered = ledger.delivered ?? {};
-	const known = key in delivered;
-	if (known) delete delivered[key];
-	delivered[key] = now;
-	// a ledger stored before `size` existed, or edited by hand, is counted once
-	let size = typeof ledger.size === 'number' && Number.isInteger(ledger.size) && ledger.size >= 0 ? ledger.size + (known ? 0 : 1) : Number.NaN;
+	const current = currentLog(ledger);
+	let log = current.log;
+	const found = findLine(log, escapeKey(key));
+	if (found) log = log.slice(0, found.start) + log.slice(found.end);
+	log += line(key, now);
+	// a ledger stored before `size` existed (or in the first format), or edited by hand, is counted once
+	const stored = ledger.size;
+	let size =
+		!current.migrated && typeof stored === 'number' && Number.isInteger(stored) && stored >= 0 ? stored + (found ? 0 : 1) : countLines(log);
 	const lastPruned = typeof ledger.prunedAt === 'number' ? ledger.prunedAt : Number.NEGATIVE_INFINITY;
-	const full = !(size <= maxEntries); // also when not known
+	const full = !(size <= maxEntries);
 	if (full || now - lastPruned >= pruneIntervalMs || now < lastPruned) {
-		size = prune(delivered, now, retentionMs, full ? Math.max(1, maxEntries - pruneBatch) : maxEntries);
+		({ log, size } = prune(log, now, retentionMs, full ? Math.max(1, maxEntries - pruneBatch) : maxEntries));
 		ledger.prunedAt = now;
 	}
 	ledger.size = size;
-	ledger.delivered = delivered;
+	ledger.log = log;
 }
 
 /**
@@ -179,6 +266,14 @@ export class ClaimTable {
  */
 export class LedgerCache {
 	private readonly ledgers = new Map<string, Map<string, number>>();
+	/**
+	 * Per ledger, the keys of the head of a log seen before. Copies of a ledger differ only in
+	 * their newest entries (until the oldest are pruned), so a copy that starts with that head
+	 * needs only its tail read: a call does not go through 10,000 entries.
+	 */
+	private readonly heads = new Map<string, { head: string; keys: Set<string> }>();
+	/** How much of a log's end is left out of the kept head (events of calls still running). */
+	static readonly TAIL_CHARS = 16_384;
 
 	remember(ledgerId: string, key: string, at: number): void {
 		let known = this.ledgers.get(ledgerId);
@@ -200,29 +295,50 @@ export class LedgerCache {
 		ledgerId: string,
 		ledger: DeliveryLedger,
 		now: number,
-		{ retentionMs = LEDGER_RETENTION_MS, maxEntries = LEDGER_MAX_ENTRIES } = {},
+		{ retentionMs = LEDGER_RETENTION_MS, maxEntries = LEDGER_MAX_ENTRIES, pruneBatch = LEDGER_PRUNE_BATCH } = {},
 	): boolean {
 		const known = this.ledgers.get(ledgerId);
 		if (!known?.size) return false;
-		const delivered = ledger.delivered ?? {};
+		const current = currentLog(ledger);
+		let log = current.log;
+		// the kept head's keys and one pass over the rest when many are to be checked, a search each otherwise
+		const logged = known.size > 16 ? this.loggedKeys(ledgerId, log) : undefined;
 		const missing: Array<[string, number]> = [];
 		for (const [key, at] of known) {
 			if (now - at >= retentionMs) known.delete(key);
-			else if (!(key in delivered)) missing.push([key, at]);
+			else if (logged ? !logged(escapeKey(key)) : !findLine(log, escapeKey(key))) missing.push([key, at]);
 		}
 		while (known.size > maxEntries) known.delete(known.keys().next().value as string);
-		if (!missing.length) return false;
-		// rare (another process's overlapping save dropped a record): rebuild in time order
-		const kept = [...Object.entries(delivered), ...missing]
-			.filter(([, at]) => typeof at === 'number' && now - at < retentionMs)
-			.sort((x, y) => x[1] - y[1]);
-		ledger.delivered = Object.fromEntries(kept.slice(-maxEntries));
-		ledger.size = Math.min(kept.length, maxEntries);
+		if (!missing.length && !current.migrated) return false;
+		// events recorded meanwhile by other calls, or dropped by another process's overlapping save
+		log += missing
+			.sort((x, y) => x[1] - y[1])
+			.map(([key, at]) => line(key, at))
+			.join('');
+		let size = current.migrated || !(typeof ledger.size === 'number' && Number.isInteger(ledger.size)) ? countLines(log) : ledger.size + missing.length;
+		if (size > maxEntries) ({ log, size } = prune(log, now, retentionMs, Math.max(1, maxEntries - pruneBatch)));
+		ledger.log = log;
+		ledger.size = size;
 		return true;
+	}
+
+	/** Whether an escaped key is in `log`, reading only what the kept head does not cover. */
+	private loggedKeys(ledgerId: string, log: string): (escaped: string) => boolean {
+		let kept = this.heads.get(ledgerId);
+		if (!kept || !log.startsWith(kept.head) || log.length - kept.head.length > 2 * LedgerCache.TAIL_CHARS) {
+			// first call, the oldest entries were pruned or moved, or the log grew well past the head: read it once
+			const cut = log.length > LedgerCache.TAIL_CHARS ? log.lastIndexOf(';', log.length - LedgerCache.TAIL_CHARS) + 1 : 0;
+			kept = { head: log.slice(0, cut), keys: loggedKeys(log.slice(0, cut)) };
+			this.heads.set(ledgerId, kept);
+		}
+		const { keys } = kept;
+		const tail = loggedKeys(log.slice(kept.head.length));
+		return (escaped) => keys.has(escaped) || tail.has(escaped);
 	}
 
 	clear(): void {
 		this.ledgers.clear();
+		this.heads.clear();
 	}
 }
 

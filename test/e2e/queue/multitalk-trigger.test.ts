@@ -16,6 +16,8 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
+import { ledgerEntries } from '../../../nodes/MultiTalk/trigger/delivery';
+import type { DeliveryLedger } from '../../../nodes/MultiTalk/trigger/delivery';
 import type { WorkflowFixture } from '../n8nRunner';
 import type { QueueCluster } from './queueCluster';
 import { queueExecutions, startQueueCluster } from './queueCluster';
@@ -148,11 +150,11 @@ describe('MultiTalk Trigger in queue mode (2 webhook processes, 2 workers)', () 
 
 	it('after every process restarts: what the stored ledger holds is refused, escapes counted', async () => {
 		const before = (await queueExecutions(cluster, WORKFLOW_ID)).length;
-		const stored = await cluster.sql<{ staticData: Record<string, { delivered?: Record<string, number> }> }>(
+		const stored = await cluster.sql<{ staticData: Record<string, DeliveryLedger> }>(
 			'SELECT "staticData" FROM workflow_entity WHERE id = $1',
 			[WORKFLOW_ID],
 		);
-		const recorded = Object.keys(stored[0].staticData['node:MultiTalk Trigger']?.delivered ?? {});
+		const recorded = Object.keys(ledgerEntries(stored[0].staticData['node:MultiTalk Trigger'] ?? {}));
 		await cluster.stopProcesses();
 		await cluster.startProcesses();
 		const jobs = [...Array.from({ length: 10 }, (_, i) => `seq-${i}`), ...Array.from({ length: 20 }, (_, i) => `same-${i}`)];

@@ -7,7 +7,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { fixture } from '../../emulator/media';
 import { multiTalkState } from '../../emulator/providers/multitalk';
 import type { Emulator } from '../../emulator/server';
-import { forgetProcessState, processClaims } from '../../../nodes/MultiTalk/trigger/delivery';
+import { forgetProcessState, ledgerEntries, processClaims } from '../../../nodes/MultiTalk/trigger/delivery';
+import type { DeliveryLedger } from '../../../nodes/MultiTalk/trigger/delivery';
 import { NODE, credentialsFor, runMultiTalk, startMultiTalkEmulator, submitParams, waitFor } from './helpers';
 import { WebhookHost, triggerWorkflow } from './webhookHost';
 import { useEmulator } from '../../helpers/emulatorSetup';
@@ -176,8 +177,8 @@ describe('exactly once', () => {
 		const h = await startHost();
 		await post(h.webhookUrl, payload());
 		await h.idle();
-		const stored = h.staticData['node:MultiTalk Trigger'] as { delivered: Record<string, number> };
-		expect(Object.keys(stored.delivered)).toEqual(['550e8400-e29b-41d4-a716-446655440000:completed']);
+		const stored = h.staticData['node:MultiTalk Trigger'] as DeliveryLedger;
+		expect(Object.keys(ledgerEntries(stored))).toEqual(['550e8400-e29b-41d4-a716-446655440000:completed']);
 		h.restart();
 		expect(processClaims.size).toBe(0);
 		const again = await post(h.webhookUrl, payload());
@@ -203,8 +204,8 @@ describe('exactly once', () => {
 		await slow;
 		await h.idle();
 		expect(h.executions).toHaveLength(2);
-		const stored = h.staticData['node:MultiTalk Trigger'] as { delivered: Record<string, number> };
-		expect(Object.keys(stored.delivered).sort()).toEqual(ids.map((id) => `${id}:completed`).sort());
+		const stored = h.staticData['node:MultiTalk Trigger'] as DeliveryLedger;
+		expect(Object.keys(ledgerEntries(stored)).sort()).toEqual(ids.map((id) => `${id}:completed`).sort());
 		// so after a restart both are still recognised
 		h.restart();
 		for (const id of ids) expect((await post(h.webhookUrl, payload({ job_id: id }))).body).toMatchObject({ reason: 'duplicate' });
@@ -319,6 +320,6 @@ describe('lifecycle', () => {
 		expect(await h.lifecycle('delete')).toBe(true);
 		expect(await h.lifecycle('checkExists')).toBe(false);
 		// the delivery record outlives unpublishing, so a late retry is still recognised
-		expect(Object.keys((h.staticData['node:MultiTalk Trigger'] as { delivered: IDataObject }).delivered)).toHaveLength(1);
+		expect(Object.keys(ledgerEntries(h.staticData['node:MultiTalk Trigger'] as DeliveryLedger))).toHaveLength(1);
 	});
 });
