@@ -60,7 +60,7 @@ export function secretMatches(presented: unknown, expected: string): boolean {
 /**
  * Kept in the node's workflow static data (stored with the workflow in n8n's database).
  *
- * n8n reads the static data three times per webhook call (the workflow row, then twice as it
+ * n8n reads the static data twice per webhook call (with the workflow row, then again as it
  * starts the execution), wraps it in a change-tracking proxy, and writes it back after a call
  * that changed it, each time through JSON. A record of 10,000 events as an object with one key
  * per event cost tens of ms per call in that parsing alone (CPU profile, test/bench/
