@@ -749,6 +749,13 @@ function openDatabase(home: N8nHome, options: { write?: boolean } = {}): SqliteD
 	return new DatabaseSync(path.join(home.dir, '.n8n', 'database.sqlite'), { readOnly: !options.write, timeout: 5000 });
 }
 
+/** An execution's startedAt/stoppedAt as epoch ms (SQLite stores "2026-12-02 16:31:20.123", UTC). */
+export function executionTimeMs(value: unknown): number {
+	if (value instanceof Date) return value.getTime();
+	const text = String(value);
+	return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+}
+
 /** Executions n8n stored in this home, oldest first (optionally of one workflow). */
 export function listExecutions(home: N8nHome, filter: { workflowId?: string } = {}): ExecutionRow[] {
 	const db = openDatabase(home);

@@ -26,9 +26,9 @@ import type { ServiceName } from '../../emulator/types';
 import { FAST_SETTINGS, fastEmulator, openConnections, setup, waitForNoConnections } from '../../reliability-helpers/nodes';
 import type { OwnerSession } from '../../reliability-helpers/realN8n';
 import { ownerSession, stopExecution, waitForPostWebhook } from '../../reliability-helpers/realN8n';
-import { WEBHOOK_LOAD, WEBHOOK_LOAD_TOTALS, malformedBody } from '../../reliability-helpers/webhookLoad';
+import { WEBHOOK_LOAD, WEBHOOK_LOAD_TOTALS, burstWindowMs, malformedBody } from '../../reliability-helpers/webhookLoad';
 import type { ExecutionRow, N8nHome, RunningN8n, WorkflowFixture } from '../n8nRunner';
-import { createN8nHome, ensureBuilt, getExecution, listExecutions, provisionN8n, startN8n } from '../n8nRunner';
+import { createN8nHome, ensureBuilt, executionTimeMs, getExecution, listExecutions, provisionN8n, startN8n } from '../n8nRunner';
 
 jest.setTimeout(15 * 60_000);
 
@@ -50,6 +50,8 @@ const TRIGGER_WORKFLOW_ID = 'relTriggerLoad01';
 const SECRET = `whsec-${randomUUID()}`;
 const TRIGGER_WEBHOOK_ID = randomUUID();
 const TRIGGER_PATH = `${TRIGGER_WEBHOOK_ID}/webhook`;
+const YARDSTICK_WORKFLOW_ID = 'relWebhookYard01';
+const YARDSTICK_PATH = 'rel-yardstick';
 
 const credentialRefs = {
 	multiTalk: { multiTalkApi: { id: 'cred-multitalk', name: 'MultiTalk account' } },
@@ -153,6 +155,49 @@ const triggerWorkflow: WorkflowFixture = {
 	connections: {},
 };
 
+/** n8n's own Webhook node: what this n8n, on this machine, takes per second (the burst's yardstick). */
+const yardstickWorkflow: WorkflowFixture = {
+	id: YARDSTICK_WORKFLOW_ID,
+	name: 'Reliability: Webhook node yardstick',
+	nodes: [
+		{
+			id: randomUUID(),
+			name: 'Webhook',
+			type: 'n8n-nodes-base.webhook',
+			typeVersion: 2.1,
+			position: [0, 0],
+			webhookId: randomUUID(),
+			parameters: { httpMethod: 'POST', path: YARDSTICK_PATH, responseMode: 'onReceived', options: {} },
+		},
+	],
+	connections: {},
+};
+
+/** Executions per second n8n starts and finishes from its Webhook node: 60 calls, 6 in flight. */
+async function webhookNodeExecutionsPerSecond(): Promise<number> {
+	const calls = 60;
+	const before = listExecutions(home, { workflowId: YARDSTICK_WORKFLOW_ID }).length;
+	const started = Date.now();
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: 6 }, async () => {
+			while (next < calls) {
+				next++;
+				const response = await fetch(n8n!.webhookUrl(YARDSTICK_PATH), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"job_id":"x","status":"completed"}' });
+				await response.arrayBuffer();
+			}
+		}),
+	);
+	const rows = await until(
+		() => listExecutions(home, { workflowId: YARDSTICK_WORKFLOW_ID }).slice(before),
+		(r) => r.length >= calls && r.every((e) => e.stoppedAt !== null),
+		5 * 60_000,
+		'the yardstick executions',
+	);
+	const lastStopped = Math.max(...rows.map((e) => executionTimeMs(e.stoppedAt)));
+	return calls / Math.max(0.001, (lastStopped - started) / 1000);
+}
+
 // ---- set-up -----------------------------------------------------------------------------------
 let emulator: Emulator;
 let home: N8nHome;
@@ -175,14 +220,15 @@ beforeAll(async () => {
 			{ id: 'cred-multitalk', name: 'MultiTalk account', type: 'multiTalkApi', data: { apiKey: emulator.keys.multiTalk, baseUrl: emulator.urls.multiTalk } },
 			{ id: 'cred-avatartalk', name: 'AvatarTalk account', type: 'avatarTalkApi', data: { apiKey: emulator.keys.avatarTalk, baseUrl: emulator.urls.avatarTalk } },
 		],
-		workflows: [cancelWorkflow(), triggerWorkflow],
+		workflows: [cancelWorkflow(), triggerWorkflow, yardstickWorkflow],
 		// n8n's database health ping (5 s) would time out behind the webhook burst and n8n would then
 		// answer everything with 503 "Database is not ready": see reliability-helpers/webhookLoad.ts.
 		env: { DB_PING_TIMEOUT_MS: '30000' },
 	});
-	n8n = await startN8n(home, { publish: [CANCEL_WORKFLOW_ID, TRIGGER_WORKFLOW_ID] });
+	n8n = await startN8n(home, { publish: [CANCEL_WORKFLOW_ID, TRIGGER_WORKFLOW_ID, YARDSTICK_WORKFLOW_ID] });
 	for (const scenario of SCENARIOS) await waitForPostWebhook(n8n.webhookUrl(scenario.path));
 	await waitForPostWebhook(n8n.webhookUrl(TRIGGER_PATH));
+	await waitForPostWebhook(n8n.webhookUrl(YARDSTICK_PATH));
 	owner = await ownerSession(n8n.baseUrl);
 });
 
@@ -275,7 +321,9 @@ describe(`MultiTalk Trigger under a burst of ${WEBHOOK_LOAD_TOTALS.callbacks} ca
 			...Array.from({ length: WEBHOOK_LOAD.noSecret }, () => ({ prompt: 'A presenter', url, expect: 'unauthorised' })),
 		];
 		const shuffled = plan.map((p, i) => ({ p, key: (i * 7919) % plan.length })).sort((a, b) => a.key - b.key).map((x) => x.p);
-		const slotMs = WEBHOOK_LOAD_TOTALS.windowMs / WEBHOOK_LOAD_TOTALS.callbacks;
+		const yardstick = await webhookNodeExecutionsPerSecond();
+		const windowMs = burstWindowMs(yardstick);
+		const slotMs = windowMs / WEBHOOK_LOAD_TOTALS.callbacks;
 		const endsAt = (slot: number) => 1000 + Math.round(slot * slotMs);
 		const submitted = await Promise.all(
 			shuffled.map(async (p, i) => {
@@ -321,7 +369,7 @@ describe(`MultiTalk Trigger under a burst of ${WEBHOOK_LOAD_TOTALS.callbacks} ca
 		await until(
 			() => submitted.filter((s) => !['completed', 'failed', 'cancelled'].includes(String(state.jobs.get(s.jobId)?.status))).length,
 			(left) => left === 0,
-			WEBHOOK_LOAD_TOTALS.windowMs + 30_000,
+			windowMs + 30_000,
 			'every job to end',
 		);
 		const malformedStatuses = await malformed;
@@ -354,6 +402,8 @@ describe(`MultiTalk Trigger under a burst of ${WEBHOOK_LOAD_TOTALS.callbacks} ca
 		const answerMs = attempts.map((a) => a.ms ?? Number.NaN).filter(Number.isFinite).sort((a, b) => a - b);
 		const figures = {
 			callbacks: WEBHOOK_LOAD_TOTALS.callbacks,
+			webhookNodeExecutionsPerSecond: Math.round(yardstick * 10) / 10,
+			windowS: Math.round(windowMs / 1000),
 			attempts: attempts.length,
 			attemptsUnansweredWithin10s: attempts.filter((a) => a.httpStatus === undefined).length,
 			validEventsNeedingMoreThanTheLostAnswerRetry: valid.filter((s) => attempts.filter((a) => a.jobId === s.jobId).length > 2).length,
